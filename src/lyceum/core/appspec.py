@@ -1,0 +1,45 @@
+"""What an app tells the platform about itself. Apps build one; `lyceum.apps` lists them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lyceum.core.db.engine import PLATFORM_POOL, PoolConfig
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from rich.progress import Progress
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    seed: int = 42
+    scale: str = "default"
+    months: int = 12
+
+
+Seeder = Callable[["AsyncSession"], Awaitable[None]]
+Generator = Callable[["GenerateOptions", "Progress"], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    name: str
+    title: str
+    description: str
+    pool: PoolConfig = PLATFORM_POOL
+    # Dotted path of the module defining the app's ORM models (imported for Alembic).
+    models_module: str | None = None
+    router: Callable[[], APIRouter] | None = None
+    seed: Seeder | None = None
+    generate: Generator | None = None
+    scales: tuple[str, ...] = ("small", "default", "large")
+    benchmarks: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def schema(self) -> str:
+        # Each app owns exactly one PostgreSQL schema, named after it.
+        return self.name

@@ -1,0 +1,50 @@
+"""Error types every layer shares, and the one error shape the API returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ConfigurationError(ValueError):
+    """The environment or `.env` is wrong; the message says which variable to fix."""
+
+
+class LyceumError(Exception):
+    """A failure with a message fit for a person, mapped to an HTTP status at the edge."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(LyceumError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(LyceumError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unauthorized(LyceumError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(LyceumError):
+    status_code = 403
+    code = "forbidden"
+
+
+class InvalidInput(LyceumError):
+    status_code = 422
+    code = "invalid_input"
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}

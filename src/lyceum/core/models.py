@@ -1,0 +1,45 @@
+"""Platform tables, in schema `lyceum`: operator accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lyceum.core.db.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
+
+PLATFORM_SCHEMA = "lyceum"
+OPERATOR_ROLES = ("admin", "operator", "viewer")
+
+
+class Operator(UUIDPrimaryKeyMixin, TimestampMixin, Base):
+    """Someone who runs the platform (an operations manager, an admin)."""
+
+    __tablename__ = "operators"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("email LIKE '%_@_%'", name="email_shape"),
+        CheckConstraint(
+            "roles <@ ARRAY['admin', 'operator', 'viewer']::text[] AND cardinality(roles) > 0",
+            name="roles_known",
+        ),
+        Index("uq_operators_email", "email", unique=True),
+        {"schema": PLATFORM_SCHEMA},
+    )
+
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    roles: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), nullable=False, server_default=text("ARRAY['operator']::text[]")
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    last_login_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    def __repr__(self) -> str:
+        return f"Operator(email={self.email!r}, roles={self.roles!r})"
+
+
+__all__ = ["OPERATOR_ROLES", "Operator"]
