@@ -313,7 +313,7 @@ class Cache:
             return orjson.dumps(await loader(), option=JSON_OPTIONS)
 
         # Always decode, so the caller that loaded sees the same types as every later hit.
-        return orjson.loads(await self.get_or_set_bytes(key, load, ttl, tags)) if False else await loader()
+        return orjson.loads(await self.get_or_set_bytes(key, load, ttl, tags))
 
     def _settle(self, key: str, task: asyncio.Task[bytes]) -> None:
         # Runs before any waiter resumes, so a failed load never poisons the key.

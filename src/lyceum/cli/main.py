@@ -1,0 +1,190 @@
+"""`lyceum`: run the platform, manage its database, seed, generate and benchmark."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+from lyceum.apps import APPS
+from lyceum.cli.common import console, err_console, fail, repo_root, run_async, settings_or_exit
+from lyceum.cli.db import db_app
+from lyceum.core.appspec import GenerateOptions
+from lyceum.core.errors import ConfigurationError
+
+app = typer.Typer(
+    name="lyceum",
+    help="Lyceum: Nerdboard, TutorMax, Mathvidya and the Adaptive Learning Decision Engine "
+    "on one PostgreSQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_app, name="db")
+
+import enum
+
+# Enums give Typer its choices: a wrong app name is a usage error listing the valid ones.
+AppName = enum.Enum("AppName", {name: name for name in sorted(APPS)}, type=str)  # type: ignore[misc]
+BenchTarget = enum.Enum(  # type: ignore[misc]
+    "BenchTarget", {name: name for name in ["core", *sorted(APPS)]}, type=str
+)
+Scale = enum.Enum("Scale", {name: name for name in ("small", "default", "large")}, type=str)  # type: ignore[misc]
+HostOption = Annotated[str, typer.Option(help="Interface to bind.")]
+PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    settings = settings_or_exit()
+    uvicorn.run(
+        "lyceum.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
+
+
+@app.command()
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the API (the database must already be migrated; see `lyceum up`)."""
+    _serve(host, port)
+
+
+@app.command()
+def up(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    generate: Annotated[bool, typer.Option(help="Generate demo data for every app.")] = True,
+    scale: Annotated[Scale, typer.Option(help="Demo data scale.")] = Scale.small,  # type: ignore[attr-defined]
+    seed: Annotated[int, typer.Option(help="Random seed for demo data.")] = 42,
+) -> None:
+    """Everything at once: database (embedded unless configured), migrations, reference and
+    demo data, then the API. Ctrl-C stops it all, the embedded server included."""
+    from lyceum.cli.db import _alembic
+    from lyceum.cli.seeding import generate_for, seed_everything
+    from lyceum.core.db.url import resolve_database_url
+
+    settings = settings_or_exit()
+    try:
+        url = resolve_database_url(settings)
+    except ConfigurationError as exc:
+        fail(str(exc))
+    where = "embedded PostgreSQL 18" if not settings.database_configured else "external PostgreSQL"
+    console.print(f"[bold]database[/]: {where} — {url.render_as_string(hide_password=True)}")
+    _alembic("upgrade", "head")
+    credentials = run_async(seed_everything(settings, None))
+    if generate:
+        options = GenerateOptions(seed=seed, scale=scale.value)
+        for line in run_async(generate_for(list(APPS.values()), options)):
+            console.print(line)
+    base = f"http://{host}:{port}"
+    console.rule("[bold green]Lyceum is starting")
+    console.print(f"API docs:  {base}/docs")
+    console.print(f"Health:    {base}/health")
+    for spec in APPS.values():
+        if spec.router is not None:
+            console.print(f"{spec.title}: {base}/api/{spec.name}")
+    if credentials:
+        console.print(f"Operator login: {credentials[0]} / {credentials[1]}  (POST {base}/api/auth/login)")
+    if settings.effective_demo_token:
+        console.print(f"Demo bearer token: {settings.effective_demo_token}")
+    console.print("Press Ctrl-C to stop everything.")
+    _serve(host, port)
+
+
+@app.command(name="seed")
+def seed_command(
+    app_name: Annotated[
+        AppName | None, typer.Argument(metavar="[APP]", help="One app, or all.")
+    ] = None,
+) -> None:
+    """Load reference data (plans, holidays, settings, the demo operator…); idempotent."""
+    from lyceum.cli.seeding import seed_everything
+
+    settings = settings_or_exit()
+    try:
+        credentials = run_async(seed_everything(settings, app_name.value if app_name else None))
+    except ConfigurationError as exc:
+        fail(str(exc))
+    if credentials:
+        console.print(f"demo operator: {credentials[0]}")
+
+
+@app.command(name="generate")
+def generate_command(
+    app_name: Annotated[AppName, typer.Argument(metavar="APP", help="App name.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 42,
+    scale: Annotated[Scale, typer.Option(help="Size.")] = Scale.default,  # type: ignore[attr-defined]
+    months: Annotated[int, typer.Option(min=1, max=36, help="Months of history.")] = 12,
+) -> None:
+    """Generate synthetic data for APP at realistic scale (bulk-loaded with COPY)."""
+    from lyceum.apps import get_app
+    from lyceum.cli.seeding import generate_for
+
+    settings_or_exit()
+    spec = get_app(app_name.value)
+    if spec.generate is None:
+        fail(f"{spec.title} has no data generator yet")
+    for line in run_async(generate_for([spec], GenerateOptions(seed=seed, scale=scale.value, months=months))):
+        console.print(line)
+
+
+@app.command()
+def bench(
+    target: Annotated[
+        BenchTarget | None,
+        typer.Argument(metavar="[APP]", help="`core` or an app; all when omitted."),
+    ] = None,
+) -> None:
+    """Run the benchmarks (benchmarks/*.py), which print figures against a same-run baseline."""
+    directory = repo_root() / "benchmarks"
+    scripts = sorted(
+        path
+        for path in directory.glob("*.py")
+        if not path.name.startswith("_") and (target is None or path.stem.startswith(f"{target.value}_"))
+    )
+    if not scripts:
+        fail(f"no benchmarks for {target.value if target else 'any app'} in {directory}")
+    failed = 0
+    for script in scripts:
+        console.rule(f"[bold]{script.stem}")
+        failed += subprocess.run([sys.executable, str(script)], check=False, env=os.environ).returncode != 0
+    if failed:
+        fail(f"{failed} benchmark(s) failed")
+
+
+def main() -> None:
+    """Entry point: usage errors and configuration errors are one line, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except typer.TyperException as exc:
+        # Typer vendors click; its UsageError/BadParameter carry exit_code 2 and a context.
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(2)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        err_console.print(f"lyceum: error: {message}{hint}", highlight=False, soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except ConfigurationError as exc:
+        err_console.print(f"lyceum: error: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The web edge: one FastAPI application serving every registered app under `/api/<name>`.
+
+Run with `uvicorn lyceum.web.app:create_app --factory`. There is deliberately no
+module-level `app`: importing this module must not read settings, open pools or start
+the embedded PostgreSQL; all of that happens in the lifespan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from lyceum.apps import APPS
+from lyceum.core.appspec import AppSpec
+from lyceum.core.cache import build_cache
+from lyceum.core.db.engine import close_db, get_engine
+from lyceum.core.settings import Settings, get_settings
+from lyceum.web import auth_routes, health
+from lyceum.web.errors import ERROR_RESPONSES, install_error_handlers
+from lyceum.web.health import VERSION
+
+
+def operation_id(route: APIRoute) -> str:
+    """`{tag}-{name}`: stable, readable ids for generated clients (e.g. `auth-login`)."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.engine = get_engine(settings=settings)
+        app.state.cache = build_cache(settings.redis_url)
+        try:
+            yield
+        finally:
+            try:
+                await app.state.cache.close()
+            finally:
+                await close_db()
+
+    return lifespan
+
+
+def mount_app(app: FastAPI, spec: AppSpec) -> None:
+    if spec.router is None:
+        return
+    router: APIRouter = spec.router()
+    app.include_router(router, prefix=f"/api/{spec.name}", tags=[spec.name])
+
+
+def create_app(
+    settings: Settings | None = None, *, apps: Iterable[AppSpec] | None = None
+) -> FastAPI:
+    """Build the application. `apps` defaults to the registry (`lyceum.apps.APPS`)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Lyceum",
+        version=VERSION,
+        description="Nerdboard, TutorMax, Mathvidya and the Adaptive Learning Decision Engine",
+        lifespan=_lifespan(settings),
+        generate_unique_id_function=operation_id,
+        responses=ERROR_RESPONSES,
+        # Response bodies are serialised by Pydantic straight to JSON bytes through each
+        # route's response_model (FastAPI >= 0.120), which is faster than orjson on a
+        # dict; a custom default_response_class would switch that path off. Error bodies
+        # are rendered with orjson (lyceum.web.errors).
+    )
+    # Also set here, not only in the lifespan: dependencies reading it must see these
+    # settings even when a test drives the app without running the lifespan.
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        # Bearer tokens, not cookies: credentials mode is not needed.
+        allow_credentials=False,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.include_router(health.router, prefix="/health", tags=["health"])
+    app.include_router(auth_routes.router, prefix="/api/auth", tags=["auth"])
+    for spec in APPS.values() if apps is None else apps:
+        mount_app(app, spec)
+    return app
+
+
+__all__ = ["create_app", "mount_app", "operation_id"]

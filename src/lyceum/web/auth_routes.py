@@ -1,0 +1,84 @@
+"""`/api/auth`: operators sign in for a bearer token and ask who they are."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lyceum.core.auth import Principal, get_principal, issue_token
+from lyceum.core.db.session import get_db_session
+from lyceum.core.operators import MAX_PASSWORD_LENGTH, InvalidEmail, authenticate, normalise_email
+from lyceum.core.settings import Settings, get_settings
+
+router = APIRouter()
+
+
+def request_settings(request: Request) -> Settings:
+    """The Settings the app was built with (tests swap them there), else the process's."""
+    settings = getattr(request.app.state, "settings", None)
+    return settings if isinstance(settings, Settings) else get_settings()
+
+
+# scope="function": the session commits before the response leaves, so a failed commit
+# is reported to the client instead of happening silently after a 200.
+DbSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(request_settings)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def _email(value: str) -> str:
+    try:
+        return normalise_email(value)
+    except InvalidEmail as exc:
+        raise PydanticCustomError(
+            "value_error", "value is not a valid email address: {reason}", {"reason": str(exc)}
+        ) from None
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, Field(max_length=320), AfterValidator(_email)]
+    # No minimum beyond one character: the length rule applies when a password is set,
+    # and an older account must still be able to sign in.
+    password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the RFC 6750 scheme name
+    expires_in: int
+
+
+class PrincipalResponse(BaseModel):
+    subject: str
+    roles: list[str]
+    via: Literal["jwt", "demo_token"]
+
+
+@router.post("/login", response_model=TokenResponse)
+async def login(
+    body: LoginRequest, db: DbSession, settings: AppSettings, response: Response
+) -> TokenResponse:
+    operator = await authenticate(db, body.email, body.password)
+    token = issue_token(
+        str(operator.id),
+        list(operator.roles),
+        secret=settings.effective_secret_key,
+        audience=settings.jwt_audience,
+        ttl_seconds=settings.jwt_ttl_seconds,
+    )
+    # RFC 6749 §5.1: a response carrying a token must not be stored by caches.
+    response.headers["Cache-Control"] = "no-store"
+    return TokenResponse(access_token=token, expires_in=settings.jwt_ttl_seconds)
+
+
+@router.get("/me", response_model=PrincipalResponse)
+async def me(principal: CurrentPrincipal) -> PrincipalResponse:
+    return PrincipalResponse(
+        subject=principal.subject, roles=sorted(principal.roles), via=principal.via
+    )

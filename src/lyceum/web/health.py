@@ -1,0 +1,90 @@
+"""`GET /health`: can this process serve? Read by load balancers, orchestrators and `make up`.
+
+It answers 503 with the *same* body as the 200 rather than the API's error shape:
+probes switch on the status code, and the people reading a failing probe need to see
+which dependency is down, which the error shape has no place for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import logging
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lyceum.core.cache import Cache
+
+logger = logging.getLogger("lyceum.web.health")
+router = APIRouter()
+
+# A probe's own timeout is typically 1-5 s; answering within it, even with "down",
+# beats letting the probe time out and guess.
+CHECK_TIMEOUT_SECONDS = 2.0
+
+try:
+    VERSION = importlib.metadata.version("lyceum")
+except importlib.metadata.PackageNotFoundError:  # running from a source tree without install
+    VERSION = "0+unknown"
+
+
+class DatabaseHealth(BaseModel):
+    ok: bool
+    latency_ms: float
+
+
+class CacheHealth(BaseModel):
+    ok: bool
+    backend: Literal["redis", "memory"]
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: DatabaseHealth
+    cache: CacheHealth
+    version: str
+
+
+async def check_database(engine: AsyncEngine) -> DatabaseHealth:
+    # A fresh round trip through the pool, not a cached flag: the probe exists to
+    # notice a database that went away after startup.
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        ok = True
+    except Exception:
+        logger.warning("health: the database check failed", exc_info=True)
+        ok = False
+    return DatabaseHealth(ok=ok, latency_ms=round((time.perf_counter() - started) * 1000, 3))
+
+
+async def check_cache(cache: Cache, backend: Literal["redis", "memory"]) -> CacheHealth:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            ok = await cache.ping()
+    except Exception:
+        logger.warning("health: the cache check failed", exc_info=True)
+        ok = False
+    return CacheHealth(ok=ok, backend=backend)
+
+
+@router.get("", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
+async def health(request: Request, response: Response) -> HealthResponse:
+    state = request.app.state
+    # Same rule as build_cache: Redis exactly when a URL is configured.
+    backend: Literal["redis", "memory"] = "redis" if state.settings.redis_url else "memory"
+    database, cache = await asyncio.gather(
+        check_database(state.engine), check_cache(state.cache, backend)
+    )
+    healthy = database.ok and cache.ok
+    if not healthy:
+        response.status_code = 503
+    return HealthResponse(
+        status="ok" if healthy else "degraded", database=database, cache=cache, version=VERSION
+    )

@@ -1,0 +1,94 @@
+"""Test session: one fresh database built by the migrations, one real Redis.
+
+Every test that touches the database gets `db_session`, bound to a connection
+whose transaction is rolled back at the end; sessions created by the code
+under test (`lyceum.core.db.session`) are bound to the same connection with
+`join_transaction_mode="create_savepoint"`, so even code that commits leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from lyceum.core.db.engine import close_db, get_engine
+from lyceum.core.db.session import bind_sessions_to
+from lyceum.core.settings import reset_settings_cache
+from tests.fixtures.services import REPO_ROOT, choose_test_database, private_redis, recreate_database
+
+
+def alembic_config() -> Config:
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
+    return config
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    configured = os.environ.get("REDIS_URL")
+    if configured:
+        yield configured
+        return
+    with private_redis() as url:
+        os.environ["REDIS_URL"] = url
+        reset_settings_cache()
+        try:
+            yield url
+        finally:
+            os.environ.pop("REDIS_URL", None)
+            reset_settings_cache()
+
+
+@pytest.fixture(scope="session")
+def database_url(redis_url: str) -> Iterator[URL]:
+    """The test database, migrated to head. DATABASE_URL points at it for the whole session,
+    so code under test and the subprocesses tests start all use it."""
+    url, _embedded = choose_test_database()
+    recreate_database(url)
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    os.environ.setdefault("ENV", "development")
+    reset_settings_cache()
+    command.upgrade(alembic_config(), "head")
+    try:
+        yield url
+    finally:
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        reset_settings_cache()
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: URL) -> AsyncIterator[AsyncEngine]:
+    yield get_engine()
+    await close_db()
+
+
+@pytest.fixture
+async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        with bind_sessions_to(connection):
+            yield connection
+        if transaction.is_active:
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def db_session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    session = AsyncSession(
+        bind=db_connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    try:
+        yield session
+    finally:
+        await session.close()
