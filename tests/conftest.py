@@ -21,7 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from lyceum.core.db.engine import close_db, get_engine
 from lyceum.core.db.session import bind_sessions_to
 from lyceum.core.settings import reset_settings_cache
-from tests.fixtures.services import REPO_ROOT, choose_test_database, private_redis, recreate_database
+from lyceum.core.db.url import drop_database
+from tests.fixtures.services import (
+    REPO_ROOT,
+    choose_test_database,
+    drop_abandoned_test_databases,
+    private_redis,
+    recreate_database,
+)
 
 
 def alembic_config() -> Config:
@@ -50,7 +57,9 @@ def redis_url() -> Iterator[str]:
 def database_url(redis_url: str) -> Iterator[URL]:
     """The test database, migrated to head. DATABASE_URL points at it for the whole session,
     so code under test and the subprocesses tests start all use it."""
-    url, _embedded = choose_test_database()
+    url, named_by_user = choose_test_database()
+    if not named_by_user:
+        drop_abandoned_test_databases(url)
     recreate_database(url)
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
@@ -60,6 +69,9 @@ def database_url(redis_url: str) -> Iterator[URL]:
     try:
         yield url
     finally:
+        if not named_by_user:
+            # Our own engines hold connections to it; FORCE ends any straggler.
+            drop_database(url)
         if previous is None:
             os.environ.pop("DATABASE_URL", None)
         else:

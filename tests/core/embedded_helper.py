@@ -39,7 +39,7 @@ def main(pgdata: Path, mode: str) -> int:
         initdb_calls += 1
         real_initdb(paths)
 
-    embedded._initdb = counting_initdb  # type: ignore[assignment]
+    embedded._initdb = counting_initdb
 
     barrier = os.environ.get("LYCEUM_TEST_BARRIER")
     deadline = time.monotonic() + MAX_SECONDS
@@ -56,9 +56,8 @@ def main(pgdata: Path, mode: str) -> int:
         "initdb_calls": initdb_calls,
         "sigterm_handled": signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL,
     }
-    print(json.dumps(report), flush=True)
-
     try:
+        print(json.dumps(report), flush=True)
         if mode == "sleep":
             deadline = time.monotonic() + MAX_SECONDS
             while time.monotonic() < deadline:

@@ -163,7 +163,9 @@ def bench(
 def main() -> None:
     """Entry point: usage errors and configuration errors are one line, never a traceback."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns an Exit's code instead of raising it.
+        result = app(standalone_mode=False)
+        sys.exit(result if isinstance(result, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -240,7 +240,13 @@ def _postmaster(paths: _Paths) -> psutil.Process | None:
     try:
         pid = int(pid_file.read_text().splitlines()[0])
         process = psutil.Process(pid)
-        if process.name() in ("postgres", "postmaster") and process.is_running():
+        # A stale pid may now belong to another program, even another cluster's postgres:
+        # ours is the one working in this data directory (the postmaster chdirs into it).
+        if (
+            process.name() in ("postgres", "postmaster")
+            and Path(process.cwd()) == paths.pgdata.resolve()
+            and process.is_running()
+        ):
             return process
     except (OSError, ValueError, IndexError, psutil.Error):
         pass

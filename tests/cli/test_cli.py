@@ -1,0 +1,195 @@
+"""The `lyceum` command, run as a user runs it: a subprocess against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+
+from lyceum.cli.main import main
+from lyceum.core.settings import sync_url
+from tests.fixtures.services import REPO_ROOT
+
+LYCEUM = str(Path(sys.executable).with_name("lyceum"))
+
+COMMANDS = [
+    [], ["up"], ["serve"], ["seed"], ["generate"], ["bench"], ["db"],
+    *[["db", name] for name in (
+        "upgrade", "downgrade", "current", "history", "sql", "check", "verify", "init", "reset",
+        "backup", "restore", "status", "stop",
+    )],
+]  # fmt: skip
+
+
+def lyceum(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [LYCEUM, *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def run_main(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """In-process `lyceum ARGS` for the fast argument-parsing tests (no database touched)."""
+    monkeypatch.setattr(sys, "argv", ["lyceum", *args])
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as exited:
+        main()
+    captured = capsys.readouterr()
+    return int(exited.value.code or 0), captured.out, captured.err
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "lyceum")
+def test_every_command_has_help(
+    command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run_main([*command, "--help"], capsys, monkeypatch)
+    assert code == 0, err
+    assert "Usage:" in out
+    # A description line beyond usage and the options box.
+    assert len([line for line in out.splitlines() if line.strip()]) >= 4
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["generate", "nosuchapp"], "'nosuchapp' is not one of"),
+        (["generate", "tutormax", "--seed", "abc"], "--seed"),
+        (["nosuchcommand"], "No such command"),
+        (["db", "upgrade", "--bogus"], "No such option"),
+        (["seed", "klingon"], "is not one of"),
+        (["bench", "nowhere"], "is not one of"),
+    ],
+)
+def test_wrong_arguments_give_one_line_and_exit_2(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _out, err = run_main(args, capsys, monkeypatch)
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert fragment in lines[0]
+    assert "Traceback" not in err
+
+
+def test_wrong_argument_as_a_real_process() -> None:
+    result = lyceum("generate", "nosuchapp")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_malformed_database_url_is_one_line() -> None:
+    result = lyceum("db", "current", env={"DATABASE_URL": "mysql://nope/db"})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "DATABASE_URL must start with postgresql://" in result.stderr
+
+
+def test_production_refuses_destructive_commands() -> None:
+    env = {"ENV": "production", "SECRET_KEY": "p" * 48}
+    for command in (["db", "reset", "--yes"], ["db", "init", "--yes"], ["db", "downgrade", "base"]):
+        result = lyceum(*command, env=env)
+        assert result.returncode == 2, command
+        assert "refused when ENV=production" in result.stderr
+
+
+def test_production_without_secret_names_the_variable() -> None:
+    result = lyceum("db", "current", env={"ENV": "production", "SECRET_KEY": ""})
+    assert result.returncode == 2
+    assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_reset_without_a_terminal_asks_for_yes(database_url: URL) -> None:
+    result = lyceum("db", "reset")
+    assert result.returncode == 2
+    assert "--yes" in result.stderr
+
+
+def test_current_history_sql_check(database_url: URL) -> None:
+    current = lyceum("db", "current")
+    assert current.returncode == 0 and "(head)" in current.stdout
+    history = lyceum("db", "history")
+    assert history.returncode == 0 and "Rev: 0001" in history.stdout
+    sql = lyceum("db", "sql")
+    assert sql.returncode == 0 and "CREATE TABLE lyceum.operators" in sql.stdout
+    check = lyceum("db", "check")
+    assert check.returncode == 0 and "agree" in check.stdout
+
+
+def test_verify_passes_then_catches_a_stray_index(database_url: URL) -> None:
+    ok = lyceum("db", "verify")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE INDEX stray_idx ON lyceum.operators (display_name)"))
+        drift = lyceum("db", "verify")
+        assert drift.returncode == 1
+        assert "unexpected index stray_idx" in drift.stdout
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP INDEX IF EXISTS lyceum.stray_idx"))
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_backup_reset_restore_round_trip(database_url: URL, tmp_path: Path) -> None:
+    email = f"backup-{uuid.uuid4().hex[:8]}@example.com"
+    engine = create_engine(sync_url(database_url))
+
+    def operator_count() -> int:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(
+                    text("SELECT count(*) FROM lyceum.operators WHERE email = :email"),
+                    {"email": email},
+                ).scalar_one()
+            )
+
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO lyceum.operators (email, display_name, password_hash) "
+                    "VALUES (:email, 'Backup Probe', 'x')"
+                ),
+                {"email": email},
+            )
+        dump = tmp_path / "lyceum.dump"
+        backup = lyceum("db", "backup", str(dump))
+        assert backup.returncode == 0, backup.stderr
+        assert dump.stat().st_size > 0
+
+        reset = lyceum("db", "reset", "--yes")
+        assert reset.returncode == 0, reset.stderr
+        assert operator_count() == 0
+
+        restore = lyceum("db", "restore", str(dump), "--yes")
+        assert restore.returncode == 0, restore.stderr
+        assert operator_count() == 1
+        assert lyceum("db", "verify").returncode == 0
+        assert "(head)" in lyceum("db", "current").stdout
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM lyceum.operators WHERE email = :email"), {"email": email})
+        engine.dispose()
+
+
+def test_restore_of_a_missing_file_is_a_clear_error(database_url: URL, tmp_path: Path) -> None:
+    result = lyceum("db", "restore", str(tmp_path / "missing.dump"), "--yes")
+    assert result.returncode == 2
+    assert "no such backup file" in result.stderr
