@@ -342,3 +342,24 @@ async def test_build_cache_picks_backend_and_pings() -> None:
     unreachable = build_cache("redis://127.0.0.1:1/0")
     assert await unreachable.ping() is False
     await unreachable.close()
+
+
+async def test_redis_outage_degrades_to_misses_not_errors() -> None:
+    # Nothing listens on this port: every backend call fails.
+    cache = build_cache("redis://127.0.0.1:1/0", namespace="outage")
+    loads = 0
+
+    async def loader() -> dict[str, int]:
+        nonlocal loads
+        loads += 1
+        return {"value": 42}
+
+    try:
+        assert await cache.get_or_set("dashboard", loader, ttl=30) == {"value": 42}
+        assert await cache.get_json("dashboard") is None
+        await cache.set_json("dashboard", {"value": 1}, ttl=30)  # swallowed, counted
+        assert loads == 1
+        assert cache.stats.errors >= 3
+        assert await cache.ping() is False
+    finally:
+        await cache.close()

@@ -14,6 +14,7 @@ from lyceum.cli.common import console, err_console, fail, repo_root, run_async, 
 from lyceum.cli.db import db_app
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.errors import ConfigurationError
+from lyceum.core.logging import configure_logging
 
 app = typer.Typer(
     name="lyceum",
@@ -162,6 +163,8 @@ def bench(
 
 def main() -> None:
     """Entry point: usage errors and configuration errors are one line, never a traceback."""
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    configure_logging(level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "INFO")
     try:
         # Without standalone mode, click returns an Exit's code instead of raising it.
         result = app(standalone_mode=False)

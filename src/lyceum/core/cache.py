@@ -11,6 +11,7 @@ as is; the JSON helpers sit on top.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections import OrderedDict
@@ -21,6 +22,8 @@ from typing import Any, Protocol, cast
 import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY  # analytics code hands over NumPy arrays and scalars
 BytesLoader = Callable[[], Awaitable[bytes]]
@@ -224,6 +227,8 @@ class CacheStats:
     hits: int = 0
     misses: int = 0
     loads: int = 0
+    # Backend failures served as misses: a Redis outage slows pages, it does not break them.
+    errors: int = 0
 
     @property
     def hit_rate(self) -> float:
@@ -231,7 +236,7 @@ class CacheStats:
         return self.hits / lookups if lookups else 0.0
 
     def reset(self) -> None:
-        self.hits = self.misses = self.loads = 0
+        self.hits = self.misses = self.loads = self.errors = 0
 
 
 class Cache:
@@ -265,7 +270,11 @@ class Cache:
         return f"{self.namespace}|lock|{key}"
 
     async def get_bytes(self, key: str) -> bytes | None:
-        value = await self.backend.get(self.key(key))
+        try:
+            value = await self.backend.get(self.key(key))
+        except (RedisError, OSError) as exc:
+            self._backend_failed("get", exc)
+            value = None
         if value is None:
             self.stats.misses += 1
         else:
@@ -276,7 +285,14 @@ class Cache:
         self, key: str, value: bytes, ttl: float | None = None, tags: Sequence[str] = ()
     ) -> None:
         _check_ttl(ttl)
-        await self.backend.set(self.key(key), value, ttl, [self.tag_key(t) for t in tags])
+        try:
+            await self.backend.set(self.key(key), value, ttl, [self.tag_key(t) for t in tags])
+        except (RedisError, OSError) as exc:
+            self._backend_failed("set", exc)
+
+    def _backend_failed(self, operation: str, exc: Exception) -> None:
+        self.stats.errors += 1
+        logger.warning("cache %s failed, serving without cache: %s", operation, exc)
 
     async def get_json(self, key: str, default: Any = None) -> Any:
         value = await self.get_bytes(key)
@@ -326,7 +342,13 @@ class Cache:
         self, key: str, loader: BytesLoader, ttl: float | None, tags: Sequence[str]
     ) -> bytes:
         lock_key = self._lock_key(key)
-        token = await self.backend.acquire_lock(lock_key, self.lock_ttl)
+        try:
+            token = await self.backend.acquire_lock(lock_key, self.lock_ttl)
+        except (RedisError, OSError) as exc:
+            # No shared lock without Redis: this process still loads only once per key.
+            self._backend_failed("lock", exc)
+            self.stats.loads += 1
+            return await loader()
         deadline = time.monotonic() + self.lock_wait
         while token is None and time.monotonic() < deadline:
             await asyncio.sleep(self.poll_interval)

@@ -32,6 +32,7 @@ import logging
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -289,10 +290,24 @@ def _initdb(paths: _Paths) -> None:
     paths.staging.rename(paths.pgdata)
 
 
+def _make_private_dir(path: Path) -> None:
+    """A 0700 directory owned by the server user. The /tmp fallback name is predictable, so
+    refuse anything already there that we did not make: chown through a planted symlink
+    would hand an arbitrary directory to the server user."""
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+        _chown_to_server_user(path)
+    info = os.lstat(path)
+    expected_uid = _ensure_server_user()[0] if _running_as_root() else os.geteuid()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != expected_uid or info.st_mode & 0o077:
+        raise EmbeddedError(
+            f"{path} exists but is not a private directory of the database user; remove it"
+        )
+
+
 def _start(paths: _Paths) -> None:
     socket_dir = paths.socket_dir()
-    socket_dir.mkdir(mode=0o700, exist_ok=True)
-    _chown_to_server_user(socket_dir)
+    _make_private_dir(socket_dir)
     # A postmaster.pid left by a crash whose pid now belongs to another program
     # would make PostgreSQL refuse to start.
     (paths.pgdata / "postmaster.pid").unlink(missing_ok=True)

@@ -1,0 +1,36 @@
+# Every target bootstraps .venv itself: a fresh machine needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.lyceum-installed
+# uv must never download an interpreter: the machine's Python is the one we use.
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: up test lint bench clean-venv
+
+$(STAMP): pyproject.toml uv.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Lyceum needs Python 3.11 or newer (set PYTHON=python3.X)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.4'
+	@# The lock file pins every version; plain pip (pip install -e '.[dev]') works too.
+	@$(BIN)/uv sync --frozen --all-extras --python $(BIN)/python --quiet \
+		|| $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+up: $(STAMP)  ## Run everything: embedded PostgreSQL, migrations, demo data, API on :8000
+	@$(BIN)/lyceum up
+
+test: $(STAMP)  ## The whole test suite (embedded PostgreSQL unless DATABASE_URL is set)
+	@$(BIN)/pytest
+
+lint: $(STAMP)  ## ruff, mypy and the import contracts
+	@$(BIN)/ruff check src tests migrations benchmarks
+	@$(BIN)/ruff format --check src tests migrations benchmarks
+	@$(BIN)/mypy
+	@$(BIN)/lint-imports --no-cache
+
+bench: $(STAMP)  ## Benchmarks, each against a baseline measured in the same run
+	@$(BIN)/lyceum bench
+
+clean-venv:
+	rm -rf $(VENV)
