@@ -20,8 +20,9 @@ import redis.asyncio as aioredis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lyceum.core.cache import Cache, RedisBackend  # noqa: E402
-from tests.fixtures.services import private_redis  # noqa: E402
+from tests.fixtures.services import private_redis
+
+from lyceum.core.cache import Cache, RedisBackend
 
 VALUE = os.urandom(10_000)  # about one dashboard response
 READS = 3_000
@@ -94,14 +95,17 @@ async def main(url: str) -> None:
         await cache.delete("sf")
         runs["single-flight"].append(await stampede(cache, client, f"sf{attempt}"))
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"redis: {url.split('?')[0]}")
     print(f"{'read (10 kB value)':<28}{'median µs':>12}{'p95 µs':>12}")
-    print(f"{'raw redis GET (baseline)':<28}{statistics.median(raw):>12.1f}{percentile(raw, 95):>12.1f}")
-    print(f"{'Cache.get_bytes':<28}{statistics.median(wrapped):>12.1f}{percentile(wrapped, 95):>12.1f}")
+    for label, samples in (("raw redis GET (baseline)", raw), ("Cache.get_bytes", wrapped)):
+        print(f"{label:<28}{statistics.median(samples):>12.1f}{percentile(samples, 95):>12.1f}")
     print(f"overhead vs baseline: {statistics.median(wrapped) / statistics.median(raw):.2f}x")
     print(f"hit rate over 1,000 get_or_set on a warm key: {warm_hit_rate:.1%}")
-    print(f"\nstampede: {CLIENTS} clients, key missing, loader {LOAD_SECONDS * 1000:.0f} ms (median of 5)")
+    load_ms = LOAD_SECONDS * 1000
+    print(f"\nstampede: {CLIENTS} clients, key missing, loader {load_ms:.0f} ms (median of 5)")
     print(f"{'strategy':<28}{'loader runs':>12}{'p95 ms':>12}")
     for name, results in runs.items():
         loads = statistics.median(r[0] for r in results)

@@ -36,7 +36,9 @@ def include_name(name: str | None, type_: str, parent_names: dict[str, str | Non
     return True
 
 
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     if type_ == "index" and name in UNMANAGED_INDEXES:
         return False
     return not (type_ == "table" and name == "alembic_version")

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from lyceum.core.db.engine import close_db, get_engine
 from lyceum.core.db.session import bind_sessions_to
-from lyceum.core.settings import reset_settings_cache
 from lyceum.core.db.url import drop_database
+from lyceum.core.settings import reset_settings_cache
 from tests.fixtures.services import (
     REPO_ROOT,
     choose_test_database,

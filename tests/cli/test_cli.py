@@ -27,7 +27,9 @@ COMMANDS = [
 ]  # fmt: skip
 
 
-def lyceum(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def lyceum(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [LYCEUM, *args],
         cwd=REPO_ROOT,
@@ -75,7 +77,10 @@ def test_every_command_has_help(
     ],
 )
 def test_wrong_arguments_give_one_line_and_exit_2(
-    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    args: list[str],
+    fragment: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     code, _out, err = run_main(args, capsys, monkeypatch)
     assert code == 2
@@ -185,7 +190,9 @@ def test_backup_reset_restore_round_trip(database_url: URL, tmp_path: Path) -> N
         assert "(head)" in lyceum("db", "current").stdout
     finally:
         with engine.begin() as connection:
-            connection.execute(text("DELETE FROM lyceum.operators WHERE email = :email"), {"email": email})
+            connection.execute(
+                text("DELETE FROM lyceum.operators WHERE email = :email"), {"email": email}
+            )
         engine.dispose()
 
 

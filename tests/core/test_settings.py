@@ -187,6 +187,8 @@ def test_invalid_numbers_are_reported_by_variable(clean_env: pytest.MonkeyPatch)
 
 def test_env_example_documents_every_seed_variable() -> None:
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
-    documented = {line.split("=", 1)[0].lstrip("# ").strip() for line in example.splitlines() if "=" in line}
+    documented = {
+        line.split("=", 1)[0].lstrip("# ").strip() for line in example.splitlines() if "=" in line
+    }
     missing = [name for name in SEED_VARIABLES if name not in documented]
     assert not missing, f".env.example does not document {missing}"

@@ -91,7 +91,9 @@ def history() -> None:
 
 @db_app.command()
 def sql(
-    revisions: Annotated[str, typer.Argument(help="Range, e.g. base:head or 0001:0002.")] = "base:head",
+    revisions: Annotated[
+        str, typer.Argument(help="Range, e.g. base:head or 0001:0002.")
+    ] = "base:head",
 ) -> None:
     """Print the SQL a migration range would run, without connecting (offline mode)."""
     _alembic("upgrade", revisions, sql=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import subprocess
 import sys
@@ -25,8 +26,6 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_app, name="db")
-
-import enum
 
 # Enums give Typer its choices: a wrong app name is a usage error listing the valid ones.
 AppName = enum.Enum("AppName", {name: name for name in sorted(APPS)}, type=str)  # type: ignore[misc]
@@ -93,7 +92,9 @@ def up(
         if spec.router is not None:
             console.print(f"{spec.title}: {base}/api/{spec.name}")
     if credentials:
-        console.print(f"Operator login: {credentials[0]} / {credentials[1]}  (POST {base}/api/auth/login)")
+        console.print(
+            f"Operator login: {credentials[0]} / {credentials[1]}  (POST {base}/api/auth/login)"
+        )
     if settings.effective_demo_token:
         console.print(f"Demo bearer token: {settings.effective_demo_token}")
     console.print("Press Ctrl-C to stop everything.")
@@ -133,7 +134,9 @@ def generate_command(
     spec = get_app(app_name.value)
     if spec.generate is None:
         fail(f"{spec.title} has no data generator yet")
-    for line in run_async(generate_for([spec], GenerateOptions(seed=seed, scale=scale.value, months=months))):
+    for line in run_async(
+        generate_for([spec], GenerateOptions(seed=seed, scale=scale.value, months=months))
+    ):
         console.print(line)
 
 
@@ -149,14 +152,18 @@ def bench(
     scripts = sorted(
         path
         for path in directory.glob("*.py")
-        if not path.name.startswith("_") and (target is None or path.stem.startswith(f"{target.value}_"))
+        if not path.name.startswith("_")
+        and (target is None or path.stem.startswith(f"{target.value}_"))
     )
     if not scripts:
         fail(f"no benchmarks for {target.value if target else 'any app'} in {directory}")
     failed = 0
     for script in scripts:
         console.rule(f"[bold]{script.stem}")
-        failed += subprocess.run([sys.executable, str(script)], check=False, env=os.environ).returncode != 0
+        failed += (
+            subprocess.run([sys.executable, str(script)], check=False, env=os.environ).returncode
+            != 0
+        )
     if failed:
         fail(f"{failed} benchmark(s) failed")
 
@@ -164,7 +171,9 @@ def bench(
 def main() -> None:
     """Entry point: usage errors and configuration errors are one line, never a traceback."""
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    configure_logging(level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "INFO")
+    configure_logging(
+        level if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "INFO"
+    )
     try:
         # Without standalone mode, click returns an Exit's code instead of raising it.
         result = app(standalone_mode=False)

@@ -110,14 +110,23 @@ def _ensure_server_user() -> tuple[int, int]:
                 "create the user, run as a normal user, or set DATABASE_URL"
             ) from None
         result = subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER],
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVER_USER,
+            ],
             capture_output=True,
             text=True,
             check=False,
         )
         # Another process may have created it between our look-up and useradd.
         if result.returncode not in (0, 9):
-            raise EmbeddedError(f"could not create user {SERVER_USER}: {result.stderr.strip()}")
+            raise EmbeddedError(
+                f"could not create user {SERVER_USER}: {result.stderr.strip()}"
+            ) from None
         entry = pwd.getpwnam(SERVER_USER)
     return entry.pw_uid, entry.pw_gid
 
@@ -215,7 +224,7 @@ def _process_start_time(pid: int) -> float | None:
 
 def _live_holders(paths: _Paths) -> list[int]:
     """Holders whose process still exists (same pid *and* start time: pids are reused)."""
-    live = []
+    live: list[int] = []
     if not paths.holders.is_dir():
         return live
     for entry in paths.holders.iterdir():

@@ -160,7 +160,9 @@ class Settings(BaseSettings):
                 f"(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         if len(value.get_secret_value()) < 32:
-            raise ConfigurationError(f"{variable} must be at least 32 characters outside development")
+            raise ConfigurationError(
+                f"{variable} must be at least 32 characters outside development"
+            )
 
     # ---- derived values -------------------------------------------------
     @property

@@ -45,7 +45,9 @@ async def test_updated_at_moves_on_orm_update(db_session: AsyncSession) -> None:
     # now() is the transaction's start: a savepoint cannot move it, so use clock_timestamp
     # through the trigger path instead by backdating the row first.
     await db_session.execute(
-        text("UPDATE lyceum.operators SET updated_at = updated_at - interval '1 hour' WHERE id = :id"),
+        text(
+            "UPDATE lyceum.operators SET updated_at = updated_at - interval '1 hour' WHERE id = :id"
+        ),
         {"id": operator.id},
     )
     await db_session.refresh(operator)
@@ -147,7 +149,11 @@ async def test_dependency_commits_at_the_edge_and_rolls_back_on_error(
 
     async with session() as check:
         emails = set(
-            (await check.scalars(select(Operator.email).where(Operator.email.in_([committed, failed])))).all()
+            (
+                await check.scalars(
+                    select(Operator.email).where(Operator.email.in_([committed, failed]))
+                )
+            ).all()
         )
     assert emails == {committed}
 
@@ -175,7 +181,11 @@ async def test_engine_uses_pool_profile_and_settings_override(database_url: obje
         overridden = tutormax_like.with_overrides(
             load_settings(_env_file=None, db_pool_size=2, db_pool_recycle=60)
         )
-        assert (overridden.pool_size, overridden.max_overflow, overridden.pool_recycle) == (2, 10, 60)
+        assert (overridden.pool_size, overridden.max_overflow, overridden.pool_recycle) == (
+            2,
+            10,
+            60,
+        )
         async with engine.connect() as connection:
             name = await connection.scalar(text("SELECT current_setting('application_name')"))
         assert name == "lyceum:test-profile"

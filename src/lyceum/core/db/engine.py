@@ -30,7 +30,9 @@ class PoolConfig:
     def with_overrides(self, settings: Settings) -> PoolConfig:
         return replace(
             self,
-            pool_size=settings.db_pool_size if settings.db_pool_size is not None else self.pool_size,
+            pool_size=settings.db_pool_size
+            if settings.db_pool_size is not None
+            else self.pool_size,
             max_overflow=settings.db_max_overflow
             if settings.db_max_overflow is not None
             else self.max_overflow,

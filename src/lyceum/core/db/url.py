@@ -42,7 +42,9 @@ def ensure_database_exists(url: URL) -> bool:
                 return False  # created concurrently by another process
             return True
     except psycopg.OperationalError as exc:
-        raise ConfigurationError(f"cannot reach PostgreSQL at {url.render_as_string()}: {exc}") from None
+        raise ConfigurationError(
+            f"cannot reach PostgreSQL at {url.render_as_string()}: {exc}"
+        ) from None
 
 
 def drop_database(url: URL) -> None:

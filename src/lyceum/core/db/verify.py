@@ -55,11 +55,11 @@ def expected_objects(metadata: MetaData, schema: str) -> tuple[set[str], set[str
         indexes.update(str(index.name) for index in table.indexes if index.name)
         indexes.update(table.info.get("extra_indexes", ()))
         for constraint in table.constraints:
-            if isinstance(constraint, PrimaryKeyConstraint | UniqueConstraint | ExcludeConstraint):
-                if constraint.name and (
-                    not isinstance(constraint, PrimaryKeyConstraint) or constraint.columns
-                ):
-                    indexes.add(str(constraint.name))
+            backed_by_index = isinstance(
+                constraint, PrimaryKeyConstraint | UniqueConstraint | ExcludeConstraint
+            )
+            if backed_by_index and constraint.name and len(constraint.columns) > 0:
+                indexes.add(str(constraint.name))
     return tables, indexes
 
 
