@@ -148,6 +148,12 @@ def init(yes: YesOption = False) -> None:
     settings = settings_or_exit()
     refuse_in_production(settings, "db init")
     confirm("Create and migrate the database, then seed reference data?", yes)
+    from lyceum.core.db.url import resolve_database_url
+
+    try:
+        resolve_database_url(settings, create_missing=True)
+    except ConfigurationError as exc:
+        fail(str(exc))
     _alembic("upgrade", "head")
     from lyceum.cli.seeding import seed_everything
 

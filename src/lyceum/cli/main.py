@@ -9,6 +9,7 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from lyceum.apps import APPS
 from lyceum.cli.common import console, err_console, fail, repo_root, run_async, settings_or_exit
@@ -73,7 +74,7 @@ def up(
 
     settings = settings_or_exit()
     try:
-        url = resolve_database_url(settings)
+        url = resolve_database_url(settings, create_missing=True)
     except ConfigurationError as exc:
         fail(str(exc))
     where = "embedded PostgreSQL 18" if not settings.database_configured else "external PostgreSQL"
@@ -196,6 +197,10 @@ def main() -> None:
     except ConfigurationError as exc:
         err_console.print(f"lyceum: error: {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        err_console.print(f"lyceum: error: cannot use the database: {reason}", soft_wrap=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
 

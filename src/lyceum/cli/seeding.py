@@ -45,6 +45,7 @@ async def generate_for(specs: list[AppSpec], options: GenerateOptions) -> list[s
     with progress_bar() as progress:
         for spec in specs:
             if spec.generate is None:
+                summaries.append(f"{spec.title}: no demo data generator yet")
                 continue
             summaries.append(f"{spec.title}: {await spec.generate(options, progress)}")
     return summaries

@@ -11,14 +11,20 @@ from lyceum.core.errors import ConfigurationError
 from lyceum.core.settings import Settings, libpq_url
 
 
-def resolve_database_url(settings: Settings, *, database: str | None = None) -> URL:
+def resolve_database_url(
+    settings: Settings, *, database: str | None = None, create_missing: bool = False
+) -> URL:
     """The driver-less URL of the database to use, starting the embedded server if needed.
 
-    `database` overrides the database name (tests use their own database on the same server).
+    `database` overrides the database name. On an external server the database is created
+    only when asked (`lyceum up`, `lyceum db init`); the embedded one is always ours to make.
     """
     configured = settings.configured_url
     if configured is not None:
-        return configured.set(database=database) if database else configured
+        url = configured.set(database=database) if database else configured
+        if create_missing:
+            ensure_database_exists(url)
+        return url
     server = embedded.acquire(settings.pgdata)
     url = server.url(database or settings.embedded_db_name)
     ensure_database_exists(url)
