@@ -234,8 +234,19 @@ def test_normalise_email_accepts(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "   ", "plain", "@example.org", "ada@", "a@b@c.org", "ada @example.org", "ada@.org",
-     "ada@example..org", "x" * 65 + "@example.org", "a@" + "b" * 330 + ".org"],
+    [
+        "",
+        "   ",
+        "plain",
+        "@example.org",
+        "ada@",
+        "a@b@c.org",
+        "ada @example.org",
+        "ada@.org",
+        "ada@example..org",
+        "x" * 65 + "@example.org",
+        "a@" + "b" * 330 + ".org",
+    ],
 )
 def test_normalise_email_rejects(raw: str) -> None:
     with pytest.raises(operators.InvalidEmail):

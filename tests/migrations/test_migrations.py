@@ -115,3 +115,24 @@ def test_import_linter_contracts_hold() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 3 kept, 0 broken" in result.stdout
+
+
+@pytest.mark.slow
+def test_stamp_head_then_current(database_url: URL) -> None:
+    config = alembic_config()
+    engine = create_engine(sync_url(database_url))
+    try:
+        command.stamp(config, "0001")
+        with engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                == "0001"
+            )
+        command.stamp(config, "head")
+        head = ScriptDirectory.from_config(config).get_current_head()
+        with engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+            )
+    finally:
+        engine.dispose()

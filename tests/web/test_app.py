@@ -77,7 +77,7 @@ async def test_health_degraded_is_503_with_the_same_shape(
 
 
 async def test_health_needs_no_auth_and_cache_falls_back_to_memory(
-    database_url: object,
+    session_engine_disposed: None,
 ) -> None:
     app = create_app(load_settings(redis_url=None))
     async with app.router.lifespan_context(app):
@@ -124,7 +124,11 @@ async def test_extra_field_is_rejected(client: httpx.AsyncClient) -> None:
     )
     error = assert_error_shape(response, 422, "validation_error")
     assert error["details"] == [
-        {"loc": ["body", "admin"], "msg": "Extra inputs are not permitted", "type": "extra_forbidden"}
+        {
+            "loc": ["body", "admin"],
+            "msg": "Extra inputs are not permitted",
+            "type": "extra_forbidden",
+        }
     ]
     assert error["message"] == "body.admin: Extra inputs are not permitted"
 
@@ -299,7 +303,7 @@ def test_every_route_of_the_real_app_follows_the_rule() -> None:
     schema = app.openapi()
     for route in app.routes:
         if isinstance(route, APIRoute) and route.include_in_schema:
-            for method in route.methods:
+            for method in route.methods or ():
                 operation = schema["paths"][route.path_format][method.lower()]
                 assert operation["operationId"] == f"{route.tags[0]}-{route.name}"
 

@@ -120,7 +120,11 @@ async def test_me_with_bad_token_names_the_problem(client: httpx.AsyncClient) ->
 async def test_demo_token_works_in_development(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/auth/me", headers=bearer(DEVELOPMENT_DEMO_TOKEN))
     assert response.status_code == 200
-    assert response.json() == {"subject": "demo", "roles": ["admin", "operator"], "via": "demo_token"}
+    assert response.json() == {
+        "subject": "demo",
+        "roles": ["admin", "operator"],
+        "via": "demo_token",
+    }
 
 
 async def test_login_body_is_validated(client: httpx.AsyncClient) -> None:
@@ -137,4 +141,3 @@ async def test_login_accepts_the_demo_domain(
     # `.local` is a special-use domain that strict email validators refuse.
     await create_operator(db_session, "someone@lyceum.local", PASSWORD, "Local")
     assert (await login(client, "someone@lyceum.local", PASSWORD)).status_code == 200
-

@@ -34,14 +34,14 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engine = get_engine(settings=settings)
-        app.state.cache = build_cache(settings.redis_url)
         try:
-            yield
-        finally:
+            app.state.cache = build_cache(settings.redis_url)
             try:
-                await app.state.cache.close()
+                yield
             finally:
-                await close_db()
+                await app.state.cache.close()
+        finally:
+            await close_db()
 
     return lifespan
 

@@ -59,10 +59,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class OrjsonResponse(JSONResponse):
-    """JSON rendered by orjson (FastAPI's own ORJSONResponse is deprecated since 0.120)."""
+    """JSON rendered by orjson; FastAPI's own ORJSONResponse is deprecated (0.165)."""
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        # default=str: an odd object in a service's `details` must not turn an error
+        # response into a second, unrelated failure.
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS, default=str)
 
 
 def error_response(
