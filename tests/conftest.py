@@ -81,8 +81,11 @@ def database_url(redis_url: str) -> Iterator[URL]:
 
 @pytest.fixture(scope="session")
 async def engine(database_url: URL) -> AsyncIterator[AsyncEngine]:
-    yield get_engine()
+    session_engine = get_engine()
+    yield session_engine
     await close_db()
+    # Code under test may have called close_db() already and dropped it from the registry.
+    await session_engine.dispose()
 
 
 @pytest.fixture

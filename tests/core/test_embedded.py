@@ -95,9 +95,14 @@ class Helper:
 
     def _read(self) -> None:
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
+        with self.process.stdout:
+            for line in self.process.stdout:
+                self.lines.put(line)
         self.lines.put("")
+
+    def close_pipes(self) -> None:
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()
 
     @property
     def pid(self) -> int:
@@ -152,6 +157,7 @@ class Sandbox:
             if helper.process.poll() is None:
                 helper.process.kill()
                 helper.process.wait(TIMEOUT)
+            helper.close_pipes()
         try:
             embedded.stop(self.pgdata)
         finally:

@@ -18,18 +18,8 @@ from lyceum.core.settings import load_settings
 from lyceum.web.app import create_app
 
 
-@pytest.fixture(scope="session")
-async def session_engine_disposed(engine: AsyncEngine) -> AsyncIterator[None]:
-    # The lifespan's close_db() drops the session-wide `engine` from the registry, so the
-    # session fixture's own close_db() no longer reaches it; later tests still use it via
-    # `db_connection`. Dispose it at the end of the session, or its pooled connection is
-    # left for the garbage collector (ResourceWarning: unclosed connection).
-    yield
-    await engine.dispose()
-
-
 @pytest.fixture
-async def app(session_engine_disposed: None, redis_url: str) -> AsyncIterator[FastAPI]:
+async def app(engine: AsyncEngine, redis_url: str) -> AsyncIterator[FastAPI]:
     # Settings are read only now, once the session fixtures have set DATABASE_URL/REDIS_URL.
     application = create_app(load_settings())
     async with application.router.lifespan_context(application):

@@ -77,7 +77,7 @@ async def test_health_degraded_is_503_with_the_same_shape(
 
 
 async def test_health_needs_no_auth_and_cache_falls_back_to_memory(
-    session_engine_disposed: None,
+    engine: AsyncEngine,
 ) -> None:
     app = create_app(load_settings(redis_url=None))
     async with app.router.lifespan_context(app):

@@ -55,10 +55,11 @@ def expected_objects(metadata: MetaData, schema: str) -> tuple[set[str], set[str
         indexes.update(str(index.name) for index in table.indexes if index.name)
         indexes.update(table.info.get("extra_indexes", ()))
         for constraint in table.constraints:
-            backed_by_index = isinstance(
-                constraint, PrimaryKeyConstraint | UniqueConstraint | ExcludeConstraint
-            )
-            if backed_by_index and constraint.name and len(constraint.columns) > 0:
+            if (
+                isinstance(constraint, PrimaryKeyConstraint | UniqueConstraint | ExcludeConstraint)
+                and constraint.name
+                and len(constraint.columns) > 0  # a table without a primary key has an empty one
+            ):
                 indexes.add(str(constraint.name))
     return tables, indexes
 
