@@ -200,3 +200,15 @@ def test_restore_of_a_missing_file_is_a_clear_error(database_url: URL, tmp_path:
     result = lyceum("db", "restore", str(tmp_path / "missing.dump"), "--yes")
     assert result.returncode == 2
     assert "no such backup file" in result.stderr
+
+
+def test_failed_restore_leaves_the_database_unchanged(database_url: URL, tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.dump"
+    corrupt.write_bytes(b"PGDMP" + b"\x00" * 64)  # an archive header and nothing readable
+    before = lyceum("db", "verify")
+    assert before.returncode == 0
+    result = lyceum("db", "restore", str(corrupt), "--yes")
+    assert result.returncode == 1
+    assert "the database is unchanged" in result.stderr
+    assert lyceum("db", "verify").returncode == 0  # every table and index still there
+    assert "(head)" in lyceum("db", "current").stdout

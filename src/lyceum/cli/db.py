@@ -225,24 +225,75 @@ def restore(
         fail(f"no such backup file: {file}", code=2)
     confirm(f"Replace all Lyceum data with the contents of {file}?", yes)
     url = database_url_string(settings)
-    drop_platform_schemas(settings)
-    result = subprocess.run(
-        [
-            _client_binary("pg_restore"),
-            "--no-owner",
-            "--single-transaction",
-            "--exit-on-error",
-            "--no-comments",
-            f"--dbname={url}",
-            str(file),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        fail(f"pg_restore failed: {result.stderr.strip()}")
+    error = restore_atomically(url, file, server_version_num(settings))
+    if error:
+        fail(f"restore failed, the database is unchanged: {error}")
     console.print(f"[green]restored from {file}[/]")
+
+
+def server_version_num(settings: Settings) -> int:
+    from lyceum.core.db.engine import get_sync_engine
+
+    with get_sync_engine(settings).connect() as connection:
+        return int(connection.execute(text("SHOW server_version_num")).scalar_one())
+
+
+def restore_atomically(url: str, dump: Path, server_version: int) -> str | None:
+    """Drop the Lyceum schemas and replay the dump in ONE transaction, so a failed restore
+    (unreadable archive, SQL error) leaves the database as it was. Returns an error message,
+    or None on success.
+
+    pg_restore turns the archive into SQL and psql replays it with ON_ERROR_STOP. Both are
+    the wheel's PostgreSQL 18 tools; a PostgreSQL 18 dump sets `transaction_timeout`, which
+    servers before 17 do not know, so that line is dropped for them.
+    """
+    from lyceum.apps import SCHEMAS
+
+    prelude = "".join(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE;\n' for schema in SCHEMAS)
+    prelude += "DROP TABLE IF EXISTS public.alembic_version;\n"
+    with (
+        subprocess.Popen(
+            [_client_binary("pg_restore"), "--no-owner", "--no-comments", "--file=-", str(dump)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as extract,
+        subprocess.Popen(
+            [
+                _client_binary("psql"),
+                "--no-psqlrc",
+                "--quiet",
+                "--single-transaction",
+                "--set=ON_ERROR_STOP=1",
+                f"--dbname={url}",
+                "--file=-",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as replay,
+    ):
+        assert extract.stdout is not None and replay.stdin is not None
+        try:
+            replay.stdin.write("BEGIN;\n" + prelude)
+            for line in extract.stdout:
+                if server_version < 170000 and line.startswith("SET transaction_timeout"):
+                    continue
+                replay.stdin.write(line)
+            # Commit only a complete dump: an unreadable or truncated archive rolls back the drops.
+            replay.stdin.write("COMMIT;\n" if extract.wait() == 0 else "ROLLBACK;\n")
+        except BrokenPipeError:
+            pass  # psql stopped on an error (and its session's transaction died with it)
+        finally:
+            replay.stdin.close()
+        extract_error = extract.stderr.read() if extract.stderr else ""
+        replay_error = replay.stderr.read() if replay.stderr else ""
+    if extract.returncode != 0:
+        return f"pg_restore: {extract_error.strip()}"
+    if replay.returncode != 0:
+        return f"psql: {replay_error.strip()}"
+    return None
 
 
 @db_app.command()
