@@ -245,7 +245,9 @@ class _Paths:
 
 @contextlib.contextmanager
 def _locked(paths: _Paths) -> Iterator[None]:
-    paths.lock.parent.mkdir(parents=True, exist_ok=True)
+    if not paths.lock.parent.exists():
+        # Private: it holds the server log and, through pgdata, the socket.
+        paths.lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with open(paths.lock, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
@@ -28,21 +29,14 @@ class PoolConfig:
     pool_pre_ping: bool = True
 
     def with_overrides(self, settings: Settings) -> PoolConfig:
-        return replace(
-            self,
-            pool_size=settings.db_pool_size
-            if settings.db_pool_size is not None
-            else self.pool_size,
-            max_overflow=settings.db_max_overflow
-            if settings.db_max_overflow is not None
-            else self.max_overflow,
-            pool_timeout=settings.db_pool_timeout
-            if settings.db_pool_timeout is not None
-            else self.pool_timeout,
-            pool_recycle=settings.db_pool_recycle
-            if settings.db_pool_recycle is not None
-            else self.pool_recycle,
-        )
+        """DB_POOL_* variables, where set, win over the profile's defaults."""
+        overrides: dict[str, Any] = {
+            "pool_size": settings.db_pool_size,
+            "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout,
+            "pool_recycle": settings.db_pool_recycle,
+        }
+        return replace(self, **{name: v for name, v in overrides.items() if v is not None})
 
 
 PLATFORM_POOL = PoolConfig()
