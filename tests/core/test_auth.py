@@ -319,4 +319,4 @@ def test_require_roles_needs_a_role() -> None:
 def test_settings_fallback_when_app_state_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(auth, "get_settings", prod_settings)
     request = Request({"type": "http", "app": FastAPI(), "headers": []})
-    assert auth._settings_for(request).env == "production"
+    assert auth.request_settings(request).env == "production"

@@ -45,7 +45,7 @@ def alembic_config() -> Config:
     return config
 
 
-def _alembic(action: str, *args: object, **kwargs: object) -> None:
+def run_alembic(action: str, *args: object, **kwargs: object) -> None:
     settings_or_exit()
     try:
         getattr(command, action)(alembic_config(), *args, **kwargs)
@@ -65,7 +65,7 @@ def database_url_string(settings: Settings) -> str:
 @db_app.command()
 def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations up to REVISION (default: head)."""
-    _alembic("upgrade", revision)
+    run_alembic("upgrade", revision)
 
 
 @db_app.command()
@@ -74,19 +74,19 @@ def downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] 
     settings = settings_or_exit()
     if revision == "base":
         refuse_in_production(settings, "db downgrade base")
-    _alembic("downgrade", revision)
+    run_alembic("downgrade", revision)
 
 
 @db_app.command()
 def current() -> None:
     """Show the revision the database is at."""
-    _alembic("current", verbose=True)
+    run_alembic("current", verbose=True)
 
 
 @db_app.command()
 def history() -> None:
     """List every migration, newest first."""
-    _alembic("history", verbose=True)
+    run_alembic("history", verbose=True)
 
 
 @db_app.command()
@@ -96,13 +96,13 @@ def sql(
     ] = "base:head",
 ) -> None:
     """Print the SQL a migration range would run, without connecting (offline mode)."""
-    _alembic("upgrade", revisions, sql=True)
+    run_alembic("upgrade", revisions, sql=True)
 
 
 @db_app.command()
 def check() -> None:
     """Fail if the models and the migrations have drifted apart (alembic check)."""
-    _alembic("check")
+    run_alembic("check")
     console.print("[green]models and migrations agree[/]")
 
 
@@ -154,7 +154,7 @@ def init(yes: YesOption = False) -> None:
         resolve_database_url(settings, create_missing=True)
     except ConfigurationError as exc:
         fail(str(exc))
-    _alembic("upgrade", "head")
+    run_alembic("upgrade", "head")
     from lyceum.cli.seeding import seed_everything
 
     run_async(seed_everything(settings, None))
@@ -168,7 +168,7 @@ def reset(yes: YesOption = False) -> None:
     refuse_in_production(settings, "db reset")
     confirm("Drop ALL Lyceum data and rebuild the database from the migrations?", yes)
     drop_platform_schemas(settings)
-    _alembic("upgrade", "head")
+    run_alembic("upgrade", "head")
     from lyceum.cli.seeding import seed_everything
 
     run_async(seed_everything(settings, None))

@@ -68,7 +68,7 @@ def up(
 ) -> None:
     """Everything at once: database (embedded unless configured), migrations, reference and
     demo data, then the API. Ctrl-C stops it all, the embedded server included."""
-    from lyceum.cli.db import _alembic
+    from lyceum.cli.db import run_alembic
     from lyceum.cli.seeding import generate_for, seed_everything
     from lyceum.core.db.url import resolve_database_url
 
@@ -79,7 +79,7 @@ def up(
         fail(str(exc))
     where = "embedded PostgreSQL 18" if not settings.database_configured else "external PostgreSQL"
     console.print(f"[bold]database[/]: {where} — {url.render_as_string(hide_password=True)}")
-    _alembic("upgrade", "head")
+    run_alembic("upgrade", "head")
     credentials = run_async(seed_everything(settings, None))
     if generate:
         options = GenerateOptions(seed=seed, scale=scale.value)

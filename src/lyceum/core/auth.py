@@ -187,8 +187,9 @@ def verify_token(token: str, *, secret: str, audience: str) -> Principal:
 DEMO_ROLES = frozenset({"operator", "admin"})
 
 
-def _settings_for(request: Request) -> Settings:
-    # The app factory puts its Settings on app.state; tests use that to swap them.
+def request_settings(request: Request) -> Settings:
+    """The Settings the app was built with (on app.state; tests swap them there), else the
+    process's."""
     settings = getattr(request.app.state, "settings", None)
     return settings if isinstance(settings, Settings) else get_settings()
 
@@ -214,7 +215,7 @@ def _bearer_token(request: Request) -> str:
 
 async def get_principal(request: Request) -> Principal:
     """The authenticated caller, or Unauthorized."""
-    settings = _settings_for(request)
+    settings = request_settings(request)
     token = _bearer_token(request)
     demo_token = settings.effective_demo_token  # None outside development
     # Constant-time comparison so response timing reveals nothing about the token.

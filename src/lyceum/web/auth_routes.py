@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.auth import Principal, get_principal, issue_token
+from lyceum.core.auth import Principal, get_principal, issue_token, request_settings
 from lyceum.core.db.session import get_db_session
 from lyceum.core.operators import MAX_PASSWORD_LENGTH, InvalidEmail, authenticate, normalise_email
-from lyceum.core.settings import Settings, get_settings
+from lyceum.core.settings import Settings
 
 router = APIRouter()
-
-
-def request_settings(request: Request) -> Settings:
-    """The Settings the app was built with (tests swap them there), else the process's."""
-    settings = getattr(request.app.state, "settings", None)
-    return settings if isinstance(settings, Settings) else get_settings()
 
 
 # scope="function": the session commits before the response leaves, so a failed commit

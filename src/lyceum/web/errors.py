@@ -21,8 +21,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from lyceum.core.auth import request_settings
 from lyceum.core.errors import LyceumError, error_body
-from lyceum.core.settings import Settings
 
 logger = logging.getLogger("lyceum.web.errors")
 
@@ -179,8 +179,7 @@ def _cors_headers(request: Request) -> dict[str, str]:
     # ServerErrorMiddleware sits outside CORSMiddleware, so a 500 would otherwise reach a
     # browser without CORS headers and surface as an opaque "CORS error" instead of ours.
     origin = request.headers.get("origin")
-    settings = getattr(request.app.state, "settings", None)
-    if origin and isinstance(settings, Settings) and origin in settings.cors_origins:
+    if origin and origin in request_settings(request).cors_origins:
         return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
     return {}
 
