@@ -1,11 +1,11 @@
-"""Platform tables, in schema `lyceum`: operator accounts."""
+"""Platform tables, in schema `lyceum`: operator accounts and the record of generated data."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Index, String, Text, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lyceum.core.db.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
@@ -42,4 +42,29 @@ class Operator(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         return f"Operator(email={self.email!r}, roles={self.roles!r})"
 
 
-__all__ = ["OPERATOR_ROLES", "Operator"]
+class GenerationRun(UUIDPrimaryKeyMixin, Base):
+    """One run of an app's synthetic-data generator, with the parameters that reproduce it.
+
+    Generators are deterministic, so this row is enough to rebuild the same data (Nerdboard's
+    simulation reset does) and to tell whether `lyceum up` already generated it.
+    """
+
+    __tablename__ = "generation_runs"
+    __table_args__ = (
+        CheckConstraint("months >= 1", name="months_positive"),
+        Index("ix_generation_runs_app_generated_at", "app", "generated_at"),
+        {"schema": PLATFORM_SCHEMA},
+    )
+
+    app: Mapped[str] = mapped_column(String(50), nullable=False)
+    seed: Mapped[int] = mapped_column(Integer, nullable=False)
+    scale: Mapped[str] = mapped_column(String(20), nullable=False)
+    months: Mapped[int] = mapped_column(Integer, nullable=False)
+    # What the generator reports about its output (row counts, the simulated date range).
+    summary: Mapped[dict[str, object]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    generated_at: Mapped[datetime] = mapped_column(nullable=False, server_default=func.now())
+
+
+__all__ = ["OPERATOR_ROLES", "GenerationRun", "Operator"]

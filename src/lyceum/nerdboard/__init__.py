@@ -11,4 +11,5 @@ app_spec = AppSpec(
     title="Nerdboard",
     description="Marketplace capacity planning, live simulation and dashboards",
     pool=POOL,
+    models_module="lyceum.nerdboard.models",
 )
