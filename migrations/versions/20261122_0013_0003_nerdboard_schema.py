@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from lyceum.core.db.ddl import drop_updated_at_trigger
+from lyceum.core.db.ddl import create_updated_at_trigger, drop_updated_at_trigger
 
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
@@ -350,6 +350,15 @@ def upgrade() -> None:
         ["scheduled_time"],
         unique=False,
         schema="nerdboard",
+    )
+    for table in TABLES:
+        create_updated_at_trigger("nerdboard", table)
+    # The clock starts paused at today's midnight; the history generator moves it to the
+    # end of the history it writes.
+    op.execute(
+        'INSERT INTO nerdboard.simulation_state (id, "current_date", speed_multiplier,'
+        " is_running, last_event) VALUES"
+        " (1, date_trunc('day', now()), 1, false, 'created by migration')"
     )
 
 
