@@ -14,8 +14,9 @@ from sqlalchemy.exc import OperationalError
 from lyceum.apps import APPS
 from lyceum.cli.common import console, err_console, fail, repo_root, run_async, settings_or_exit
 from lyceum.cli.db import db_app
+from lyceum.cli.nerdboard import nerdboard_app
 from lyceum.core.appspec import GenerateOptions
-from lyceum.core.errors import ConfigurationError
+from lyceum.core.errors import ConfigurationError, LyceumError
 from lyceum.core.logging import configure_logging
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_app, name="db")
+app.add_typer(nerdboard_app, name="nerdboard")
 
 # Enums give Typer its choices: a wrong app name is a usage error listing the valid ones.
 AppName = enum.Enum("AppName", {name: name for name in sorted(APPS)}, type=str)  # type: ignore[misc]
@@ -82,7 +84,7 @@ def up(
     run_alembic("upgrade", "head")
     credentials = run_async(seed_everything(settings, None))
     if generate:
-        options = GenerateOptions(seed=seed, scale=scale.value)
+        options = GenerateOptions(seed=seed, scale=scale.value, skip_if_present=True)
         for line in run_async(generate_for(list(APPS.values()), options)):
             console.print(line)
     base = f"http://{host}:{port}"
@@ -197,6 +199,10 @@ def main() -> None:
     except ConfigurationError as exc:
         err_console.print(f"lyceum: error: {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except LyceumError as exc:
+        # A refusal with a message for a person (unknown scale, missing clock row, ...).
+        err_console.print(f"lyceum: error: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         err_console.print(f"lyceum: error: cannot use the database: {reason}", soft_wrap=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,16 +14,24 @@ if TYPE_CHECKING:
     from rich.progress import Progress
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from lyceum.core.cache import Cache
+    from lyceum.core.settings import Settings
+
 
 @dataclass(frozen=True)
 class GenerateOptions:
     seed: int = 42
     scale: str = "default"
     months: int = 12
+    # `lyceum up`: keep data already generated with these parameters instead of rebuilding.
+    skip_if_present: bool = False
 
 
 Seeder = Callable[["AsyncSession"], Awaitable[None]]
 Generator = Callable[["GenerateOptions", "Progress"], Awaitable[str]]
+# Runs for the web process's lifetime (background workers, listeners); what it yields is
+# set on `app.state` under the given names for the app's routes to use.
+AppLifespan = Callable[["Settings", "Cache"], AbstractAsyncContextManager[Mapping[str, object]]]
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class AppSpec:
     router: Callable[[], APIRouter] | None = None
     seed: Seeder | None = None
     generate: Generator | None = None
+    lifespan: AppLifespan | None = None
     scales: tuple[str, ...] = ("small", "default", "large")
     benchmarks: tuple[str, ...] = field(default_factory=tuple)
 

@@ -46,5 +46,12 @@ class InvalidInput(LyceumError):
     code = "invalid_input"
 
 
+class Unavailable(LyceumError):
+    """A part of the service is not running here (e.g. a background worker is disabled)."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}

@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     sqlite_database_url: str = "sqlite+aiosqlite:///./.lyceum/adaptive-local.db"
 
     redis_url: str | None = None
+    # Nerdboard's simulation worker: run it inside the API process (one per database, by
+    # advisory lock) and how often it ticks, in real seconds.
+    nerdboard_simulation_worker: bool = True
+    nerdboard_tick_seconds: float = Field(default=1.0, gt=0, le=60)
     frontend_url: str = "http://localhost:5173"
 
     secret_key: SecretStr | None = None

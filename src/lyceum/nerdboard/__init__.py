@@ -1,10 +1,46 @@
 """Nerdboard: operations intelligence and capacity planning for a tutoring marketplace."""
 
-from lyceum.core.appspec import AppSpec
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from lyceum.core.appspec import AppSpec, GenerateOptions
 from lyceum.core.db.engine import PoolConfig
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from rich.progress import Progress
+
+    from lyceum.core.cache import Cache
+    from lyceum.core.settings import Settings
 
 # Seed 000: pool 20 + 30 overflow, recycled hourly, pre-ping.
 POOL = PoolConfig(pool_size=20, max_overflow=30, pool_timeout=30, pool_recycle=3600)
+
+
+# The factories import lazily: registering the app must not import FastAPI routes, NumPy
+# models or statsmodels into every CLI command.
+def _router() -> APIRouter:
+    from lyceum.nerdboard.api import router
+
+    return router()
+
+
+async def _generate(options: GenerateOptions, progress: Progress) -> str:
+    from lyceum.nerdboard.generate import generate
+
+    return await generate(options, progress)
+
+
+@asynccontextmanager
+async def _lifespan(settings: Settings, cache: Cache) -> AsyncIterator[Mapping[str, object]]:
+    from lyceum.nerdboard.tasks import nerdboard_runtime
+
+    async with nerdboard_runtime(settings, cache) as provided:
+        yield provided
+
 
 app_spec = AppSpec(
     name="nerdboard",
@@ -12,4 +48,8 @@ app_spec = AppSpec(
     description="Marketplace capacity planning, live simulation and dashboards",
     pool=POOL,
     models_module="lyceum.nerdboard.models",
+    router=_router,
+    generate=_generate,
+    lifespan=_lifespan,
+    benchmarks=("nerdboard",),
 )

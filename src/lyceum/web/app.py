@@ -8,7 +8,7 @@ the embedded PostgreSQL; all of that happens in the lifespan.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -29,7 +29,9 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    settings: Settings, apps: tuple[AppSpec, ...]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
@@ -37,7 +39,16 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         try:
             app.state.cache = build_cache(settings.redis_url)
             try:
-                yield
+                async with AsyncExitStack() as stack:
+                    # Apps' own lifetimes (workers, listeners) end before the cache and pools.
+                    for spec in apps:
+                        if spec.lifespan is not None:
+                            provided = await stack.enter_async_context(
+                                spec.lifespan(settings, app.state.cache)
+                            )
+                            for name, value in provided.items():
+                                setattr(app.state, name, value)
+                    yield
             finally:
                 await app.state.cache.close()
         finally:
@@ -58,11 +69,12 @@ def create_app(
 ) -> FastAPI:
     """Build the application. `apps` defaults to the registry (`lyceum.apps.APPS`)."""
     settings = settings or get_settings()
+    specs = tuple(APPS.values() if apps is None else apps)
     app = FastAPI(
         title="Lyceum",
         version=VERSION,
         description="Nerdboard, TutorMax, Mathvidya and the Adaptive Learning Decision Engine",
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, specs),
         generate_unique_id_function=operation_id,
         responses=ERROR_RESPONSES,
         # Response bodies are serialised by Pydantic straight to JSON bytes through each
@@ -84,7 +96,7 @@ def create_app(
     )
     app.include_router(health.router, prefix="/health", tags=["health"])
     app.include_router(auth_routes.router, prefix="/api/auth", tags=["auth"])
-    for spec in APPS.values() if apps is None else apps:
+    for spec in specs:
         mount_app(app, spec)
     return app
 

@@ -1,0 +1,232 @@
+"""Nerdboard's HTTP API, mounted at /api/nerdboard. Thin: parse, authorise, call the service.
+
+Reads need any authenticated caller; simulation controls need the operator or admin role.
+Query parameters are Pydantic models with `extra="forbid"`, so a misspelt parameter is a
+422 that names it rather than a silently ignored filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from lyceum.core.auth import Principal, get_principal, require_roles
+from lyceum.core.cache import Cache
+from lyceum.core.db.session import session_dependency
+from lyceum.core.errors import Unavailable
+from lyceum.nerdboard import POOL, forecast_service, schemas, service
+from lyceum.nerdboard import repository as repo
+from lyceum.nerdboard.events import TickBroadcaster
+
+NerdboardSession = Annotated[
+    AsyncSession, Depends(session_dependency(profile="nerdboard", pool=POOL), scope="function")
+]
+Reader = Annotated[Principal, Depends(get_principal)]
+Operator = Annotated[Principal, Depends(require_roles("operator", "admin"))]
+JSON = "application/json"
+
+
+def _cache(request: Request) -> Cache:
+    cache: Cache = request.app.state.cache
+    return cache
+
+
+CacheDep = Annotated[Cache, Depends(_cache)]
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OverviewParams(Params):
+    target_utilization: float = Field(default=service.DEFAULT_TARGET_UTILIZATION, gt=0, le=1)
+
+
+class CapacityParams(Params):
+    days: int = Field(default=90, ge=1, le=730, description="Days of history before the clock.")
+    subject: str | None = Field(default=None, min_length=1, max_length=100)
+    granularity: Literal["day", "week"] = "day"
+
+
+class ForecastParams(Params):
+    weeks: int = Field(default=8, ge=1, le=26)
+    subject: str | None = Field(default=None, min_length=1, max_length=100)
+    target_utilization: float = Field(default=service.DEFAULT_TARGET_UTILIZATION, gt=0, le=1)
+
+
+class HealthParams(Params):
+    at_risk_below: float = Field(default=40.0, gt=0, le=100)
+    limit: int = Field(default=50, ge=1, le=500)
+    bins: int = Field(default=10, ge=2, le=50)
+
+
+class QualityParams(Params):
+    history: int = Field(default=50, ge=0, le=500)
+
+
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type=JSON)
+
+
+def router() -> APIRouter:
+    api = APIRouter()
+
+    @api.get("/overview", response_model=schemas.Overview)
+    async def overview(
+        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[OverviewParams, Query()]
+    ) -> Response:
+        """Headline KPIs for the week before the simulation clock."""
+        return _json(await service.cached_overview(cache, db, params.target_utilization))
+
+    @api.get("/subjects", response_model=list[str])
+    async def subjects(_: Reader, db: NerdboardSession) -> list[str]:
+        return await repo.subjects(db)
+
+    @api.get("/capacity", response_model=schemas.CapacityResponse)
+    async def capacity(
+        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[CapacityParams, Query()]
+    ) -> Response:
+        """Capacity, bookings and utilization per subject, by day or ISO week."""
+        subject = await service.known_subject(db, params.subject)
+        return _json(
+            await service.cached(
+                cache,
+                db,
+                "capacity",
+                params.model_dump_json(),
+                lambda clock: service.capacity(
+                    db, clock, days=params.days, subject=subject, granularity=params.granularity
+                ),
+            )
+        )
+
+    @api.get("/forecast", response_model=schemas.ForecastResponse)
+    async def forecast(
+        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[ForecastParams, Query()]
+    ) -> Response:
+        """Weekly demand forecast with 80/95 % intervals, staffing and shortfall alerts."""
+        subject = await service.known_subject(db, params.subject)
+        return _json(
+            await forecast_service.cached_forecast(
+                cache,
+                db,
+                weeks=params.weeks,
+                subject=subject,
+                target_utilization=params.target_utilization,
+            )
+        )
+
+    @api.get("/customer-health", response_model=schemas.CustomerHealth)
+    async def customer_health(
+        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[HealthParams, Query()]
+    ) -> Response:
+        """Distribution of the latest weekly health scores and the customers most at risk."""
+        return _json(
+            await service.cached(
+                cache,
+                db,
+                "customer-health",
+                params.model_dump_json(),
+                lambda clock: service.customer_health(
+                    db,
+                    clock,
+                    at_risk_below=params.at_risk_below,
+                    limit=params.limit,
+                    bins=params.bins,
+                ),
+            )
+        )
+
+    @api.get("/quality", response_model=schemas.QualityResponse)
+    async def quality_status(
+        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[QualityParams, Query()]
+    ) -> Response:
+        """Each check's latest result, the overall 0-5 score, and recent runs."""
+        return _json(
+            await service.cached(
+                cache,
+                db,
+                "quality",
+                params.model_dump_json(),
+                lambda _clock: service.quality_report(db, history=params.history),
+            )
+        )
+
+    @api.post("/quality/run", response_model=schemas.QualityRunResponse)
+    async def run_quality(_: Operator, db: NerdboardSession) -> schemas.QualityRunResponse:
+        """Run every data-quality check now (over the week before the simulation clock)."""
+        return await service.run_quality(db)
+
+    # ---- simulation ----------------------------------------------------------------
+
+    @api.get("/simulation", response_model=schemas.SimulationState)
+    async def simulation_state(_: Reader, db: NerdboardSession) -> schemas.SimulationState:
+        return service.state_model(await repo.read_clock(db))
+
+    @api.post("/simulation/start", response_model=schemas.SimulationState)
+    async def start(
+        who: Operator, db: NerdboardSession, body: schemas.StartRequest | None = None
+    ) -> schemas.SimulationState:
+        speed = body.speed_multiplier if body else None
+        return service.state_model(await service.start(db, speed, who.subject))
+
+    @api.post("/simulation/pause", response_model=schemas.SimulationState)
+    async def pause(who: Operator, db: NerdboardSession) -> schemas.SimulationState:
+        return service.state_model(await service.pause(db, who.subject))
+
+    @api.post("/simulation/resume", response_model=schemas.SimulationState)
+    async def resume(who: Operator, db: NerdboardSession) -> schemas.SimulationState:
+        return service.state_model(await service.resume(db, who.subject))
+
+    @api.put("/simulation/speed", response_model=schemas.SimulationState)
+    async def set_speed(
+        who: Operator, db: NerdboardSession, body: schemas.SpeedChange
+    ) -> schemas.SimulationState:
+        return service.state_model(await service.set_speed(db, body.speed_multiplier, who.subject))
+
+    @api.post(
+        "/simulation/reset",
+        response_model=schemas.ResetAccepted,
+        status_code=status.HTTP_202_ACCEPTED,
+    )
+    async def reset(who: Operator, request: Request) -> schemas.ResetAccepted:
+        """Pause, and rebuild the generated history from its recorded seed in the background."""
+        runner = getattr(request.app.state, "nerdboard_reset", None)
+        if runner is None:
+            raise Unavailable("the reset runner is not available in this process")
+        await runner.request(who.subject)
+        return schemas.ResetAccepted(
+            status="resetting",
+            message="the history is being rebuilt; GET /simulation shows when it is done",
+        )
+
+    # ---- live stream ---------------------------------------------------------------
+
+    @api.get("/stream", response_class=EventSourceResponse)
+    async def stream(_: Reader, request: Request) -> EventSourceResponse:
+        """Server-Sent Events: a `kpis` event now and after every simulation tick."""
+        broadcaster: TickBroadcaster | None = getattr(
+            request.app.state, "nerdboard_broadcaster", None
+        )
+        if broadcaster is None:
+            raise Unavailable("live streams are not available in this process")
+        queue = broadcaster.subscribe()
+        first = broadcaster.latest or await broadcaster.build_now()
+
+        async def events() -> AsyncIterator[ServerSentEvent]:
+            try:
+                yield ServerSentEvent(data=first.decode(), event="kpis")
+                while True:
+                    payload = await queue.get()
+                    yield ServerSentEvent(data=payload.decode(), event="kpis")
+            finally:
+                broadcaster.unsubscribe(queue)
+
+        return EventSourceResponse(events(), ping=15)
+
+    return api

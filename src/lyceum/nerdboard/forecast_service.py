@@ -1,0 +1,224 @@
+"""Forecast use cases: weekly demand per subject, staffing against it, shortfall alerts, and
+the rolling backtest. The statistics live in `forecasting/` (pure); this module reads the
+history and runs them off the event loop.
+
+Forecasts change only when a simulated day's data lands, so they are cached per simulated
+day (and per generated history), not per tick; the worker warms the default view when a day
+completes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lyceum.core.cache import Cache
+from lyceum.nerdboard import repository, schemas
+from lyceum.nerdboard.forecasting.demand import WeeklyForecast, forecast_weekly_demand
+from lyceum.nerdboard.forecasting.evaluation import BacktestResult, rolling_backtest
+from lyceum.nerdboard.forecasting.staffing import (
+    allocate_supply,
+    required_hours,
+    shortfall_alerts,
+)
+
+# Demand history read for a forecast: enough for the model's fit window and for the chart.
+HISTORY_DAYS = 26 * 7
+HISTORY_WEEKS_SHOWN = 12
+FORECAST_TTL_SECONDS = 24 * 3600.0
+DEFAULT_WEEKS = 8
+DEFAULT_TARGET = 0.85
+# However fast the simulation runs, default forecasts are re-warmed at most this often.
+WARM_MIN_INTERVAL_SECONDS = 10.0
+_last_warm = 0.0
+
+
+@dataclass(frozen=True)
+class Supply:
+    capacity: npt.NDArray[np.float64]  # weekly hours per active tutor
+    qualified: npt.NDArray[np.bool_]  # tutors x subjects
+    primary: list[str | None]
+
+
+async def _supply(session: AsyncSession, subjects: list[str]) -> Supply:
+    tutors = await repository.tutor_skills(session)
+    index = {name: i for i, name in enumerate(subjects)}
+    qualified = np.zeros((len(tutors), len(subjects)), dtype=np.bool_)
+    for row, (skills, _capacity, _util) in enumerate(tutors):
+        for skill in skills:
+            if skill in index:
+                qualified[row, index[skill]] = True
+    return Supply(
+        capacity=np.array([float(c) for _s, c, _u in tutors], dtype=np.float64),
+        qualified=qualified,
+        # The first subject a tutor lists is the one they mostly teach.
+        primary=[skills[0] if skills else None for skills, _c, _u in tutors],
+    )
+
+
+async def _history_key(session: AsyncSession) -> str:
+    run = (
+        await session.execute(
+            text(
+                "SELECT id::text FROM lyceum.generation_runs WHERE app = 'nerdboard'"
+                " ORDER BY generated_at DESC LIMIT 1"
+            )
+        )
+    ).scalar_one_or_none()
+    return run or "none"
+
+
+def _forecast_all(
+    matrix: npt.NDArray[np.float64], first_day: date, weeks: int
+) -> list[WeeklyForecast]:
+    return [forecast_weekly_demand(row, first_day, weeks) for row in matrix]
+
+
+async def compute_forecast(
+    session: AsyncSession,
+    clock: repository.ClockRow,
+    *,
+    weeks: int,
+    subject: str | None,
+    target_utilization: float,
+) -> schemas.ForecastResponse:
+    today = clock.current_date.astimezone(UTC).date()
+    start = today - timedelta(days=HISTORY_DAYS)
+    names, days, matrix = await repository.daily_demand_hours(session, start, today)
+    supply = await _supply(session, names)
+    forecasts = await asyncio.to_thread(_forecast_all, matrix, start, weeks)
+    origin = forecasts[0].weeks[0].week_start if forecasts else today
+    week_starts = forecasts[0].week_starts if forecasts else []
+    points = np.array([f.points() for f in forecasts], dtype=np.float64).reshape(
+        len(names), len(week_starts)
+    )
+    required = required_hours(points, target_utilization)  # subjects x weeks
+    covered = np.zeros_like(required)
+    for w in range(len(week_starts)):
+        allocation = allocate_supply(supply.capacity, supply.qualified, required[:, w])
+        covered[:, w] = allocation.covered
+    alerts = shortfall_alerts(
+        names, week_starts, required.T, supply.capacity, supply.qualified, supply.primary
+    )
+
+    first_shown = today - timedelta(weeks=HISTORY_WEEKS_SHOWN)
+    first_shown -= timedelta(days=first_shown.weekday())
+    result: list[schemas.SubjectForecast] = []
+    for i, name in enumerate(names):
+        if subject is not None and name != subject:
+            continue
+        history: dict[date, float] = {}
+        for offset, day in enumerate(days):
+            if first_shown <= day:
+                monday = day - timedelta(days=day.weekday())
+                history[monday] = history.get(monday, 0.0) + float(matrix[i, offset])
+        forecast_weeks = []
+        for w, week in enumerate(forecasts[i].weeks):
+            low80, high80 = week.interval(0.8).lower, week.interval(0.8).upper
+            low95, high95 = week.interval(0.95).lower, week.interval(0.95).upper
+            forecast_weeks.append(
+                schemas.ForecastWeek(
+                    week_start=week.week_start,
+                    demand_hours=round(week.point, 1),
+                    lower_80=round(low80, 1),
+                    upper_80=round(high80, 1),
+                    lower_95=round(low95, 1),
+                    upper_95=round(high95, 1),
+                    required_hours=round(float(required[i, w]), 1),
+                    covered_hours=round(float(covered[i, w]), 1),
+                    shortfall_hours=round(float(required[i, w] - covered[i, w]), 1),
+                )
+            )
+        result.append(
+            schemas.SubjectForecast(
+                subject=name,
+                method=forecasts[i].method,
+                history=[
+                    schemas.HistoryWeek(week_start=k, demand_hours=round(v, 1))
+                    for k, v in sorted(history.items())
+                ],
+                forecast=forecast_weeks,
+            )
+        )
+    return schemas.ForecastResponse(
+        as_of=clock.current_date,
+        origin=origin,
+        target_utilization=target_utilization,
+        subjects=result,
+        alerts=[
+            schemas.ShortfallAlert(
+                subject=a.subject,
+                week_start=a.week_start,
+                shortfall_hours=a.shortfall_hours,
+                severity=a.severity,
+                qualified_tutors_with_spare_hours=a.qualified_tutors,
+                action=a.action,
+            )
+            for a in alerts
+            if subject is None or a.subject == subject
+        ],
+    )
+
+
+async def cached_forecast(
+    cache: Cache,
+    session: AsyncSession,
+    *,
+    weeks: int = DEFAULT_WEEKS,
+    subject: str | None = None,
+    target_utilization: float = DEFAULT_TARGET,
+) -> bytes:
+    clock = await repository.read_clock(session)
+    today = clock.current_date.astimezone(UTC).date()
+    key = (
+        f"nerdboard:forecast:{await _history_key(session)}:{today}:"
+        f"{weeks}:{subject}:{target_utilization}"
+    )
+
+    async def load() -> bytes:
+        response = await compute_forecast(
+            session, clock, weeks=weeks, subject=subject, target_utilization=target_utilization
+        )
+        return response.model_dump_json().encode()
+
+    return await cache.get_or_set_bytes(key, load, FORECAST_TTL_SECONDS)
+
+
+async def warm(cache: Cache, session: AsyncSession) -> bool:
+    """Precompute the default forecast view for the new simulated day (rate-limited)."""
+    global _last_warm
+    if time.monotonic() - _last_warm < WARM_MIN_INTERVAL_SECONDS:
+        return False
+    _last_warm = time.monotonic()
+    await cached_forecast(cache, session)
+    return True
+
+
+async def backtest_subjects(
+    session: AsyncSession, *, horizon_weeks: int, origins: int
+) -> list[BacktestResult]:
+    """Rolling-origin backtest of every subject over the history before the clock."""
+    clock = await repository.read_clock(session)
+    today = clock.current_date.astimezone(UTC).date()
+    start = today - timedelta(days=365)
+    names, _days, matrix = await repository.daily_demand_hours(session, start, today)
+
+    def run() -> list[BacktestResult]:
+        return [
+            rolling_backtest(
+                matrix[i], start, horizon_weeks=horizon_weeks, origins=origins, subject=name
+            )
+            for i, name in enumerate(names)
+        ]
+
+    return await asyncio.to_thread(run)
+
+
+__all__ = ["backtest_subjects", "cached_forecast", "compute_forecast", "warm"]

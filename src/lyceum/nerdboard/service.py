@@ -1,0 +1,337 @@
+"""Nerdboard's use cases: dashboard reads (cached) and simulation controls.
+
+Every dashboard response is cached as JSON bytes under a key that carries the simulation
+clock's version (`simulation_state.updated_at`, which every tick moves). A request made
+after a tick can therefore never be answered from before it, even if a slow rebuild races
+the tick; the worker also drops the old entries (tag `nerdboard`) so they do not linger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lyceum.core.cache import Cache
+from lyceum.core.errors import Conflict, InvalidInput
+from lyceum.nerdboard import quality, repository, schemas
+from lyceum.nerdboard.quality_scoring import QualityLogEntry
+from lyceum.nerdboard.simulation.clock import validate_speed
+
+CACHE_TAG = "nerdboard"
+# Entries outlive no more than this even if no tick ever invalidates them.
+CACHE_TTL_SECONDS = 300.0
+DEFAULT_TARGET_UTILIZATION = 0.85
+
+
+def clock_version(clock: repository.ClockRow) -> str:
+    return f"{clock.updated_at.timestamp():.6f}"
+
+
+async def cached(
+    cache: Cache,
+    session: AsyncSession,
+    name: str,
+    params: str,
+    build: Callable[[repository.ClockRow], Awaitable[BaseModel]],
+) -> bytes:
+    """The response for `name` with `params` at the current simulation tick, as JSON bytes."""
+    clock = await repository.read_clock(session)
+
+    async def load() -> bytes:
+        return (await build(clock)).model_dump_json().encode()
+
+    key = f"nerdboard:{clock_version(clock)}:{name}:{params}"
+    return await cache.get_or_set_bytes(key, load, CACHE_TTL_SECONDS, tags=(CACHE_TAG,))
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+
+# ---- overview -----------------------------------------------------------------------
+
+
+async def cached_overview(
+    cache: Cache, session: AsyncSession, target_utilization: float = DEFAULT_TARGET_UTILIZATION
+) -> bytes:
+    """The overview as JSON bytes; the live stream and GET /overview share the entry."""
+    return await cached(
+        cache,
+        session,
+        "overview",
+        f"target={target_utilization}",
+        lambda clock: overview(session, clock, target_utilization),
+    )
+
+
+async def overview(
+    session: AsyncSession, clock: repository.ClockRow, target_utilization: float
+) -> schemas.Overview:
+    today = clock.current_date.astimezone(UTC).date()
+    week_start = today - timedelta(days=7)
+    this_week = await repository.session_window_counts(
+        session, _day_start(week_start), _day_start(today)
+    )
+    previous = await repository.session_window_counts(
+        session, _day_start(week_start - timedelta(days=7)), _day_start(week_start)
+    )
+    supply = await repository.tutor_supply(session)
+    by_subject = await repository.capacity_series(
+        session, _day_start(week_start), _day_start(today), None
+    )
+    used: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for point in by_subject:
+        used[point["subject"]] = used.get(point["subject"], 0) + point["used_capacity_hours"]
+        total[point["subject"]] = total.get(point["subject"], 0) + point["total_capacity_hours"]
+    over_target = sorted(
+        s for s in total if total[s] > 0 and used[s] / total[s] > target_utilization
+    )
+    health = (
+        await session.execute(
+            text(
+                "SELECT avg(health_score), count(*) FILTER (WHERE health_score < 40)"
+                " FROM nerdboard.health_metrics WHERE date = ("
+                "  SELECT max(date) FROM nerdboard.health_metrics WHERE date <= :now)"
+            ),
+            {"now": clock.current_date},
+        )
+    ).one()
+    quality_score = await quality.latest_overall_score(session)
+    change = (
+        None
+        if previous["sessions"] == 0
+        else round(100.0 * (this_week["sessions"] / previous["sessions"] - 1.0), 2)
+    )
+    capacity = supply["weekly_capacity_hours"]
+    return schemas.Overview(
+        as_of=clock.current_date,
+        week_start=week_start,
+        week_end=today,
+        sessions_this_week=int(this_week["sessions"]),
+        sessions_previous_week=int(previous["sessions"]),
+        sessions_change_pct=change,
+        unassigned_sessions_this_week=int(this_week["unassigned"]),
+        booked_hours_this_week=round(this_week["booked_hours"], 1),
+        active_tutors=int(supply["active_tutors"]),
+        tutor_capacity_hours_per_week=capacity,
+        utilization_this_week=(
+            None if capacity == 0 else round(min(1.0, this_week["booked_hours"] / capacity), 4)
+        ),
+        students_this_week=int(this_week["students"]),
+        subjects_over_target=over_target,
+        target_utilization=target_utilization,
+        average_health_score=None if health[0] is None else round(float(health[0]), 2),
+        at_risk_customers=int(health[1]),
+        data_quality_score=None if quality_score is None else round(quality_score, 2),
+    )
+
+
+# ---- capacity -----------------------------------------------------------------------
+
+
+async def known_subject(session: AsyncSession, subject: str | None) -> str | None:
+    if subject is None:
+        return None
+    names = await repository.subjects(session)
+    if subject not in names:
+        raise InvalidInput(
+            f"unknown subject {subject!r}; known subjects: {', '.join(names) or 'none yet'}",
+            details={"field": "subject"},
+        )
+    return subject
+
+
+async def capacity(
+    session: AsyncSession,
+    clock: repository.ClockRow,
+    *,
+    days: int,
+    subject: str | None,
+    granularity: str,
+) -> schemas.CapacityResponse:
+    end = clock.current_date.astimezone(UTC).date()
+    start = end - timedelta(days=days)
+    rows = await repository.capacity_series(session, _day_start(start), _day_start(end), subject)
+    grouped: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        grouped.setdefault(str(row["subject"]), []).append(row)
+    result: list[schemas.SubjectCapacity] = []
+    for name, points in grouped.items():
+        buckets: dict[date, list[int]] = {}
+        for point in points:
+            day = point["date"]
+            assert isinstance(day, date)
+            key = day - timedelta(days=day.weekday()) if granularity == "week" else day
+            bucket = buckets.setdefault(key, [0, 0, 0, 0])
+            bucket[0] += int(point["total_capacity_hours"])  # type: ignore[call-overload]
+            bucket[1] += int(point["used_capacity_hours"])  # type: ignore[call-overload]
+            bucket[2] = max(bucket[2], int(point["available_tutors_count"]))  # type: ignore[call-overload]
+            bucket[3] += 1
+        series = [
+            schemas.CapacityPoint(
+                period_start=key,
+                total_capacity_hours=b[0],
+                used_capacity_hours=b[1],
+                available_tutors_count=b[2],
+                utilization_rate=0.0 if b[0] == 0 else round(b[1] / b[0], 4),
+            )
+            for key, b in sorted(buckets.items())
+        ]
+        used_total = sum(p.used_capacity_hours for p in series)
+        cap_total = sum(p.total_capacity_hours for p in series)
+        result.append(
+            schemas.SubjectCapacity(
+                subject=name,
+                utilization_rate=None if cap_total == 0 else round(used_total / cap_total, 4),
+                points=series,
+            )
+        )
+    return schemas.CapacityResponse(
+        as_of=clock.current_date,
+        granularity="week" if granularity == "week" else "day",
+        start=start,
+        end=end,
+        subjects=result,
+    )
+
+
+# ---- customer health ---------------------------------------------------------------
+
+
+async def customer_health(
+    session: AsyncSession,
+    clock: repository.ClockRow,
+    *,
+    at_risk_below: float,
+    limit: int,
+    bins: int,
+) -> schemas.CustomerHealth:
+    latest = await repository.latest_health_date(session, clock.current_date)
+    if latest is None:
+        return schemas.CustomerHealth(
+            as_of=clock.current_date,
+            week=None,
+            customers=0,
+            average_score=None,
+            median_score=None,
+            at_risk_below=at_risk_below,
+            at_risk_count=0,
+            distribution=[],
+            at_risk=[],
+        )
+    scores = await repository.health_scores(session, latest)
+    edges = np.linspace(0.0, 100.0, bins + 1)
+    counts, _ = np.histogram(scores, bins=edges)
+    at_risk = await repository.at_risk_customers(session, latest, at_risk_below, limit)
+    return schemas.CustomerHealth(
+        as_of=clock.current_date,
+        week=latest.astimezone(UTC).date(),
+        customers=int(scores.size),
+        average_score=round(float(scores.mean()), 2) if scores.size else None,
+        median_score=round(float(np.median(scores)), 2) if scores.size else None,
+        at_risk_below=at_risk_below,
+        at_risk_count=int((scores < at_risk_below).sum()),
+        distribution=[
+            schemas.HealthBin(lower=float(edges[i]), upper=float(edges[i + 1]), customers=int(c))
+            for i, c in enumerate(counts)
+        ],
+        at_risk=[schemas.AtRiskCustomer(**row) for row in at_risk],
+    )
+
+
+# ---- simulation controls -----------------------------------------------------------
+
+
+def state_model(clock: repository.ClockRow) -> schemas.SimulationState:
+    return schemas.SimulationState(
+        current_date=clock.current_date,
+        speed_multiplier=clock.speed_multiplier,
+        is_running=clock.is_running,
+        last_event=clock.last_event,
+        updated_at=clock.updated_at,
+    )
+
+
+async def start(session: AsyncSession, speed: int | None, who: str) -> repository.ClockRow:
+    clock = await repository.read_clock(session, for_update=True)
+    if clock.is_running:
+        raise Conflict("the simulation is already running")
+    if speed is not None:
+        validate_speed(speed)
+    return await repository.write_clock(
+        session,
+        is_running=True,
+        speed_multiplier=speed,
+        last_event=f"started by {who} at {speed or clock.speed_multiplier}x",
+    )
+
+
+async def pause(session: AsyncSession, who: str) -> repository.ClockRow:
+    clock = await repository.read_clock(session, for_update=True)
+    if not clock.is_running:
+        raise Conflict("the simulation is not running")
+    return await repository.write_clock(session, is_running=False, last_event=f"paused by {who}")
+
+
+async def resume(session: AsyncSession, who: str) -> repository.ClockRow:
+    clock = await repository.read_clock(session, for_update=True)
+    if clock.is_running:
+        raise Conflict("the simulation is already running")
+    return await repository.write_clock(session, is_running=True, last_event=f"resumed by {who}")
+
+
+async def set_speed(session: AsyncSession, speed: int, who: str) -> repository.ClockRow:
+    validate_speed(speed)
+    await repository.read_clock(session, for_update=True)
+    return await repository.write_clock(
+        session, speed_multiplier=speed, last_event=f"speed set to {speed}x by {who}"
+    )
+
+
+# ---- data quality ------------------------------------------------------------------
+
+
+def _quality_row(entry: QualityLogEntry) -> schemas.QualityCheckStatus:
+    return schemas.QualityCheckStatus(
+        check_name=entry.check_name,
+        status=entry.status,
+        quality_score=entry.quality_score,
+        affected_records_count=entry.affected_records_count,
+        error_details=entry.error_details,
+        checked_at=entry.checked_at,
+    )
+
+
+async def quality_report(session: AsyncSession, *, history: int) -> schemas.QualityResponse:
+    latest = await quality.latest_quality_status(session)
+    recent = await quality.quality_history(session, limit=history) if history else []
+    return schemas.QualityResponse(
+        overall_score=None
+        if not latest
+        else round(sum(e.quality_score for e in latest) / len(latest), 3),
+        checks=[_quality_row(e) for e in latest],
+        history=[_quality_row(e) for e in recent],
+    )
+
+
+async def run_quality(session: AsyncSession) -> schemas.QualityRunResponse:
+    results = await quality.run_quality_checks(session)
+    return schemas.QualityRunResponse(
+        checks=[
+            schemas.QualityCheckStatus(
+                check_name=r.check_name,
+                status=r.status,
+                quality_score=r.quality_score,
+                affected_records_count=r.affected_count,
+                error_details=r.error_details,
+                checked_at=r.checked_at,
+            )
+            for r in results
+        ]
+    )

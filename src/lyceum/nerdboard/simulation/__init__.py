@@ -1,0 +1,1 @@
+"""The simulation's clock arithmetic (pure: no database, no HTTP)."""
