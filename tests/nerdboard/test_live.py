@@ -1,0 +1,156 @@
+"""Nerdboard as a user runs it: a real `lyceum serve` process with its simulation worker,
+a real HTTP client on the SSE stream, and a restart in the middle.
+
+Uses a database of its own (committed data: the server is another process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import orjson
+import pytest
+from httpx_sse import aconnect_sse
+from sqlalchemy.engine import URL
+
+from lyceum.core.db.url import drop_database
+from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN
+from tests.fixtures.services import REPO_ROOT, recreate_database
+
+pytestmark = pytest.mark.slow
+
+LYCEUM = str(REPO_ROOT / ".venv" / "bin" / "lyceum")
+DEMO = {"Authorization": f"Bearer {DEVELOPMENT_DEMO_TOKEN}"}
+API = "/api/nerdboard"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    env: dict[str, str]
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [LYCEUM, "serve", "--port", str(self.port)],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("lyceum serve did not come up")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(30)
+        self.process = None
+
+
+@pytest.fixture(scope="module")
+def live(database_url: URL, redis_url: str) -> Iterator[LiveServer]:
+    url = database_url.set(database=f"{database_url.database}_live")
+    recreate_database(url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url.render_as_string(hide_password=False),
+        "REDIS_URL": redis_url,
+        "ENV": "development",
+        "NERDBOARD_TICK_SECONDS": "0.2",
+        "COLUMNS": "200",
+    }
+    for args in (["db", "upgrade"], ["generate", "nerdboard", "--scale", "small", "--months", "3"]):
+        done = subprocess.run(
+            [LYCEUM, *args], cwd=REPO_ROOT, env=env, capture_output=True, timeout=300, check=False
+        )
+        assert done.returncode == 0, done.stderr.decode()
+    server = LiveServer(env, _free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        drop_database(url)
+
+
+async def test_stream_pushes_kpis_as_the_simulation_advances(live: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live.base, headers=DEMO, timeout=30) as http:
+        await http.put(f"{API}/simulation/speed", json={"speed_multiplier": 86_400})
+        events: list[dict[str, object]] = []
+        async with aconnect_sse(http, "GET", f"{API}/stream") as source:
+            assert source.response.headers["content-type"].startswith("text/event-stream")
+            started = False
+            async for sse in source.aiter_sse():
+                assert sse.event == "kpis"
+                events.append(orjson.loads(sse.data))
+                if not started:
+                    assert (await http.post(f"{API}/simulation/start")).status_code == 200
+                    started = True
+                days = [d for e in events for d in e["tick"].get("days_written", [])]  # type: ignore[union-attr]
+                if len(days) >= 2:
+                    break
+        await http.post(f"{API}/simulation/pause")
+    as_of = [e["overview"]["as_of"] for e in events]  # type: ignore[index]
+    assert as_of == sorted(as_of) and as_of[-1] > as_of[0]
+    latencies = [
+        e["tick"]["received_at"] - e["tick"]["emitted_at"]  # type: ignore[index,operator]
+        for e in events
+        if "received_at" in e["tick"]  # type: ignore[operator]
+    ]
+    assert latencies and max(latencies) < 5.0
+
+
+async def test_a_restart_resumes_the_clock_where_it_stopped(live: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live.base, headers=DEMO, timeout=30) as http:
+        await http.put(f"{API}/simulation/speed", json={"speed_multiplier": 86_400})
+        await http.post(f"{API}/simulation/start")
+        deadline = time.monotonic() + 20
+        before = (await http.get(f"{API}/simulation")).json()
+        while time.monotonic() < deadline:
+            now = (await http.get(f"{API}/simulation")).json()
+            if now["current_date"] > before["current_date"]:
+                break
+            await asyncio.sleep(0.2)
+        # A hard kill mid-run: whatever tick was in flight rolls back.
+        live.stop(signal.SIGKILL)
+    live.start()
+    async with httpx.AsyncClient(base_url=live.base, headers=DEMO, timeout=30) as http:
+        after_restart = (await http.get(f"{API}/simulation")).json()
+        assert after_restart["is_running"] is True
+        assert after_restart["current_date"] >= now["current_date"]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            later = (await http.get(f"{API}/simulation")).json()
+            if later["current_date"] > after_restart["current_date"]:
+                break
+            await asyncio.sleep(0.2)
+        assert later["current_date"] > after_restart["current_date"]
+        await http.post(f"{API}/simulation/pause")
+        quality = (await http.get(f"{API}/quality")).json()
+        assert quality["checks"] and quality["overall_score"] is not None
