@@ -3,7 +3,6 @@ and (slow) the default scale's volumes and shapes."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
@@ -319,10 +318,8 @@ def monthly_mean(per_day: np.ndarray, start: date, month: int) -> float:
 
 @pytest.mark.slow
 def test_default_scale_year_has_the_promised_volumes_and_shapes() -> None:
-    began = time.perf_counter()
+    # Speed is measured by `lyceum bench nerdboard`, not asserted here.
     batch, state = generate_history("default", 2026, 12)
-    elapsed = time.perf_counter() - began
-    assert elapsed < 20  # about 4-5 s on the 2-core machine
 
     start = history_start(12)
     sessions, tutors, enrollments = batch.sessions, batch.tutors, batch.enrollments

@@ -95,7 +95,7 @@ def backtest(
         wins += better
         table.add_row(
             row.subject,
-            row.model_method,
+            row.model_method.split(" ")[0],
             f"{row.model_smape:.1f}",
             f"{row.model_mase:.3f}",
             f"{row.baseline_smape:.1f}",
