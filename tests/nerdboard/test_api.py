@@ -191,6 +191,7 @@ async def test_responses_are_cached_until_the_clock_moves(
     second = await api.get(f"{BASE}/customer-health", headers=DEMO)
     assert stats.hits == hits + 1
     assert second.content == first.content
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
     # A tick moves the clock's version: the next read must be rebuilt, not served stale.
     await repository.write_clock(history_session, last_event="tick")
     await history_session.flush()

@@ -69,8 +69,11 @@ class QualityParams(Params):
     history: int = Field(default=50, ge=0, le=500)
 
 
-def _json(body: bytes) -> Response:
-    return Response(content=body, media_type=JSON)
+def _json(result: service.CachedBody) -> Response:
+    # X-Cache says whether this request was served from the cache or built the entry.
+    return Response(
+        content=result.body, media_type=JSON, headers={"X-Cache": "hit" if result.hit else "miss"}
+    )
 
 
 def router() -> APIRouter:

@@ -28,6 +28,7 @@ from lyceum.nerdboard.forecasting.staffing import (
     required_hours,
     shortfall_alerts,
 )
+from lyceum.nerdboard.service import CachedBody, cache_aside
 
 # Demand history read for a forecast: enough for the model's fit window and for the chart.
 HISTORY_DAYS = 26 * 7
@@ -174,7 +175,7 @@ async def cached_forecast(
     weeks: int = DEFAULT_WEEKS,
     subject: str | None = None,
     target_utilization: float = DEFAULT_TARGET,
-) -> bytes:
+) -> CachedBody:
     clock = await repository.read_clock(session)
     today = clock.current_date.astimezone(UTC).date()
     key = (
@@ -188,7 +189,7 @@ async def cached_forecast(
         )
         return response.model_dump_json().encode()
 
-    return await cache.get_or_set_bytes(key, load, FORECAST_TTL_SECONDS)
+    return await cache_aside(cache, key, load, FORECAST_TTL_SECONDS)
 
 
 async def warm(cache: Cache, session: AsyncSession) -> bool:

@@ -9,6 +9,7 @@ the tick; the worker also drops the old entries (tag `nerdboard`) so they do not
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -32,13 +33,38 @@ def clock_version(clock: repository.ClockRow) -> str:
     return f"{clock.updated_at.timestamp():.6f}"
 
 
+@dataclass(frozen=True, slots=True)
+class CachedBody:
+    body: bytes
+    # False when this request built the entry (a miss); the API reports it as X-Cache.
+    hit: bool
+
+
+async def cache_aside(
+    cache: Cache,
+    key: str,
+    load: Callable[[], Awaitable[bytes]],
+    ttl: float,
+    tags: tuple[str, ...] = (),
+) -> CachedBody:
+    built = False
+
+    async def tracked() -> bytes:
+        nonlocal built
+        built = True
+        return await load()
+
+    body = await cache.get_or_set_bytes(key, tracked, ttl, tags=tags)
+    return CachedBody(body, hit=not built)
+
+
 async def cached(
     cache: Cache,
     session: AsyncSession,
     name: str,
     params: str,
     build: Callable[[repository.ClockRow], Awaitable[BaseModel]],
-) -> bytes:
+) -> CachedBody:
     """The response for `name` with `params` at the current simulation tick, as JSON bytes."""
     clock = await repository.read_clock(session)
 
@@ -46,7 +72,7 @@ async def cached(
         return (await build(clock)).model_dump_json().encode()
 
     key = f"nerdboard:{clock_version(clock)}:{name}:{params}"
-    return await cache.get_or_set_bytes(key, load, CACHE_TTL_SECONDS, tags=(CACHE_TAG,))
+    return await cache_aside(cache, key, load, CACHE_TTL_SECONDS, (CACHE_TAG,))
 
 
 def _day_start(day: date) -> datetime:
@@ -58,7 +84,7 @@ def _day_start(day: date) -> datetime:
 
 async def cached_overview(
     cache: Cache, session: AsyncSession, target_utilization: float = DEFAULT_TARGET_UTILIZATION
-) -> bytes:
+) -> CachedBody:
     """The overview as JSON bytes; the live stream and GET /overview share the entry."""
     return await cached(
         cache,

@@ -232,7 +232,7 @@ def kpi_event_builder(cache: Cache) -> Callable[[dict[str, object]], Awaitable[b
     async def build(tick: dict[str, object]) -> bytes:
         async with session(profile="nerdboard", pool=POOL) as db:
             overview = await service.cached_overview(cache, db)
-        return b'{"tick":' + orjson.dumps(tick) + b',"overview":' + overview + b"}"
+        return b'{"tick":' + orjson.dumps(tick) + b',"overview":' + overview.body + b"}"
 
     return build
 
