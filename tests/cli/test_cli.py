@@ -24,6 +24,10 @@ COMMANDS = [
         "upgrade", "downgrade", "current", "history", "sql", "check", "verify", "init", "reset",
         "backup", "restore", "status", "stop",
     )],
+    ["nerdboard"], ["nerdboard", "quality"], ["nerdboard", "backtest"], ["nerdboard", "sim"],
+    *[["nerdboard", "sim", name] for name in (
+        "status", "start", "pause", "resume", "speed", "reset", "run",
+    )],
 ]  # fmt: skip
 
 
