@@ -159,7 +159,7 @@ async def compute_forecast(
                 week_start=a.week_start,
                 shortfall_hours=a.shortfall_hours,
                 severity=a.severity,
-                qualified_tutors_with_spare_hours=a.qualified_tutors,
+                qualified_tutors=a.qualified_tutors,
                 action=a.action,
             )
             for a in alerts

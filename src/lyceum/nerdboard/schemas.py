@@ -156,7 +156,10 @@ class ShortfallAlert(Strict):
     week_start: date
     shortfall_hours: int
     severity: str
-    qualified_tutors_with_spare_hours: int
+    qualified_tutors: int = Field(
+        description="Active tutors qualified in the subject who mostly teach another one: "
+        "the people to offer extra hours to."
+    )
     action: str
 
 
