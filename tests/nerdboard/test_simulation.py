@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lyceum.core.cache import build_cache
 from lyceum.nerdboard import bulk, repository, service
 from lyceum.nerdboard.marketplace import HISTORY_END
 from lyceum.nerdboard.tasks import SimulationWorker
@@ -161,3 +162,30 @@ async def test_weekly_health_metrics_arrive_on_mondays(history_session: AsyncSes
         )
     ).scalars()
     assert [d.date() for d in dates] == [date(2026, 9, 7)]
+
+
+async def test_after_a_tick_quality_runs_and_stale_entries_go(
+    history_session: AsyncSession, redis_url: str
+) -> None:
+    cache = build_cache(redis_url)
+    try:
+        await cache.set_bytes("nerdboard:stale-entry", b"{}", 60, tags=(service.CACHE_TAG,))
+        await service.start(history_session, DAY, "test")
+        worker = SimulationWorker(cache=cache)
+        outcome = await worker.tick(history_session, elapsed=1.0)
+        assert outcome is not None
+        await history_session.commit()  # releases the test's savepoint, as the edge would commit
+        await worker.after_commit(outcome)
+        assert await cache.get_bytes("nerdboard:stale-entry") is None
+        latest = (
+            await history_session.execute(
+                text(
+                    "SELECT max(checked_at), count(*) FROM nerdboard.data_quality_log"
+                    " WHERE checked_at = (SELECT max(checked_at) FROM nerdboard.data_quality_log)"
+                )
+            )
+        ).one()
+        assert latest[0] == outcome.clock.current_date
+        assert latest[1] >= 8
+    finally:
+        await cache.close()
