@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -192,9 +193,24 @@ async def test_responses_are_cached_until_the_clock_moves(
     assert stats.hits == hits + 1
     assert second.content == first.content
     assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
-    # A tick moves the clock's version: the next read must be rebuilt, not served stale.
+    # A tick moves the clock's version; the tick's NOTIFY makes the process re-read the clock
+    # (here called directly: the test's transaction never commits, so nothing is notified).
     await repository.write_clock(history_session, last_event="tick")
     await history_session.flush()
+    nerdboard_app.state.nerdboard_clock.invalidate()
     misses = stats.misses
-    await api.get(f"{BASE}/customer-health", headers=DEMO)
-    assert stats.misses == misses + 1
+    third = await api.get(f"{BASE}/customer-health", headers=DEMO)
+    assert stats.misses == misses + 1 and third.headers["X-Cache"] == "miss"
+
+
+async def test_a_lost_notification_still_expires_the_clock(
+    api: httpx.AsyncClient, nerdboard_app: FastAPI, history_session: AsyncSession
+) -> None:
+    clocks = nerdboard_app.state.nerdboard_clock
+    clocks.max_age = 0.05
+    assert (await api.get(f"{BASE}/quality", headers=DEMO)).headers["X-Cache"] == "miss"
+    assert (await api.get(f"{BASE}/quality", headers=DEMO)).headers["X-Cache"] == "hit"
+    await repository.write_clock(history_session, last_event="tick")
+    await history_session.flush()
+    await asyncio.sleep(0.1)  # no invalidate(): only the clock's max age can notice the tick
+    assert (await api.get(f"{BASE}/quality", headers=DEMO)).headers["X-Cache"] == "miss"

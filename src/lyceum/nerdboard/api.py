@@ -39,6 +39,14 @@ def _cache(request: Request) -> Cache:
 CacheDep = Annotated[Cache, Depends(_cache)]
 
 
+def _clocks(request: Request) -> service.ClockCache | None:
+    clocks: service.ClockCache | None = getattr(request.app.state, "nerdboard_clock", None)
+    return clocks
+
+
+Clocks = Annotated[service.ClockCache | None, Depends(_clocks)]
+
+
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -81,10 +89,14 @@ def router() -> APIRouter:
 
     @api.get("/overview", response_model=schemas.Overview)
     async def overview(
-        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[OverviewParams, Query()]
+        _: Reader,
+        db: NerdboardSession,
+        cache: CacheDep,
+        clocks: Clocks,
+        params: Annotated[OverviewParams, Query()],
     ) -> Response:
         """Headline KPIs for the week before the simulation clock."""
-        return _json(await service.cached_overview(cache, db, params.target_utilization))
+        return _json(await service.cached_overview(cache, db, params.target_utilization, clocks))
 
     @api.get("/subjects", response_model=list[str])
     async def subjects(_: Reader, db: NerdboardSession) -> list[str]:
@@ -92,10 +104,14 @@ def router() -> APIRouter:
 
     @api.get("/capacity", response_model=schemas.CapacityResponse)
     async def capacity(
-        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[CapacityParams, Query()]
+        _: Reader,
+        db: NerdboardSession,
+        cache: CacheDep,
+        clocks: Clocks,
+        params: Annotated[CapacityParams, Query()],
     ) -> Response:
         """Capacity, bookings and utilization per subject, by day or ISO week."""
-        subject = await service.known_subject(db, params.subject)
+        subject = await service.known_subject(db, params.subject, clocks)
         return _json(
             await service.cached(
                 cache,
@@ -105,15 +121,20 @@ def router() -> APIRouter:
                 lambda clock: service.capacity(
                     db, clock, days=params.days, subject=subject, granularity=params.granularity
                 ),
+                clocks,
             )
         )
 
     @api.get("/forecast", response_model=schemas.ForecastResponse)
     async def forecast(
-        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[ForecastParams, Query()]
+        _: Reader,
+        db: NerdboardSession,
+        cache: CacheDep,
+        clocks: Clocks,
+        params: Annotated[ForecastParams, Query()],
     ) -> Response:
         """Weekly demand forecast with 80/95 % intervals, staffing and shortfall alerts."""
-        subject = await service.known_subject(db, params.subject)
+        subject = await service.known_subject(db, params.subject, clocks)
         return _json(
             await forecast_service.cached_forecast(
                 cache,
@@ -121,12 +142,17 @@ def router() -> APIRouter:
                 weeks=params.weeks,
                 subject=subject,
                 target_utilization=params.target_utilization,
+                clocks=clocks,
             )
         )
 
     @api.get("/customer-health", response_model=schemas.CustomerHealth)
     async def customer_health(
-        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[HealthParams, Query()]
+        _: Reader,
+        db: NerdboardSession,
+        cache: CacheDep,
+        clocks: Clocks,
+        params: Annotated[HealthParams, Query()],
     ) -> Response:
         """Distribution of the latest weekly health scores and the customers most at risk."""
         return _json(
@@ -142,12 +168,17 @@ def router() -> APIRouter:
                     limit=params.limit,
                     bins=params.bins,
                 ),
+                clocks,
             )
         )
 
     @api.get("/quality", response_model=schemas.QualityResponse)
     async def quality_status(
-        _: Reader, db: NerdboardSession, cache: CacheDep, params: Annotated[QualityParams, Query()]
+        _: Reader,
+        db: NerdboardSession,
+        cache: CacheDep,
+        clocks: Clocks,
+        params: Annotated[QualityParams, Query()],
     ) -> Response:
         """Each check's latest result, the overall 0-5 score, and recent runs."""
         return _json(
@@ -157,6 +188,7 @@ def router() -> APIRouter:
                 "quality",
                 params.model_dump_json(),
                 lambda _clock: service.quality_report(db, history=params.history),
+                clocks,
             )
         )
 

@@ -39,9 +39,16 @@ class TickBroadcaster:
     """Listens for ticks on one connection and fans built events out to subscriber queues."""
 
     def __init__(
-        self, engine: AsyncEngine, build_event: EventBuilder, *, reconnect_seconds: float = 2.0
+        self,
+        engine: AsyncEngine,
+        build_event: EventBuilder,
+        *,
+        reconnect_seconds: float = 2.0,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
+        # Called as soon as a tick is heard (before the event is built): drops cached clocks.
+        self._on_tick = on_tick
         self._build_event = build_event
         self._reconnect_seconds = reconnect_seconds
         self._subscribers: set[asyncio.Queue[bytes]] = set()
@@ -93,6 +100,8 @@ class TickBroadcaster:
             logger.warning("ignoring a malformed tick notification: %r", payload[:200])
             return
         tick["received_at"] = time.time()
+        if self._on_tick is not None:
+            self._on_tick()
         self.publish(tick)
 
     async def _listen(self) -> None:

@@ -28,7 +28,7 @@ from lyceum.nerdboard.forecasting.staffing import (
     required_hours,
     shortfall_alerts,
 )
-from lyceum.nerdboard.service import CachedBody, cache_aside
+from lyceum.nerdboard.service import CachedBody, ClockCache, cache_aside
 
 # Demand history read for a forecast: enough for the model's fit window and for the chart.
 HISTORY_DAYS = 26 * 7
@@ -175,8 +175,9 @@ async def cached_forecast(
     weeks: int = DEFAULT_WEEKS,
     subject: str | None = None,
     target_utilization: float = DEFAULT_TARGET,
+    clocks: ClockCache | None = None,
 ) -> CachedBody:
-    clock = await repository.read_clock(session)
+    clock = await (clocks.get(session) if clocks else repository.read_clock(session))
     today = clock.current_date.astimezone(UTC).date()
     key = (
         f"nerdboard:forecast:{await _history_key(session)}:{today}:"

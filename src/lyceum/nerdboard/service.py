@@ -8,6 +8,8 @@ the tick; the worker also drops the old entries (tag `nerdboard`) so they do not
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,10 +29,55 @@ CACHE_TAG = "nerdboard"
 # Entries outlive no more than this even if no tick ever invalidates them.
 CACHE_TTL_SECONDS = 300.0
 DEFAULT_TARGET_UTILIZATION = 0.85
+SUBJECTS_MAX_AGE = 30.0
 
 
 def clock_version(clock: repository.ClockRow) -> str:
     return f"{clock.updated_at.timestamp():.6f}"
+
+
+class ClockCache:
+    """The clock row as this process last read it, for building cache keys without a query.
+
+    A cache hit then costs one Redis GET and no database round trip. The row is re-read when
+    a tick notification arrives (`invalidate`, called by the tick listener) and in any case
+    once it is `max_age` seconds old, so a key is never older than the tick before it even
+    if notifications are lost. One request re-reads; concurrent ones wait for it.
+    """
+
+    def __init__(self, max_age: float = 0.25) -> None:
+        self.max_age = max_age
+        self._row: repository.ClockRow | None = None
+        self._read_at = 0.0
+        self._lock = asyncio.Lock()
+        self._subjects: list[str] | None = None
+        self._subjects_at = 0.0
+
+    def invalidate(self) -> None:
+        self._row = None
+
+    async def subjects(self, session: AsyncSession) -> list[str]:
+        """The tracked subjects; they change only when a history is generated."""
+        if self._subjects is None or time.monotonic() - self._subjects_at > SUBJECTS_MAX_AGE:
+            self._subjects = await repository.subjects(session)
+            self._subjects_at = time.monotonic()
+        return self._subjects
+
+    def _fresh(self) -> repository.ClockRow | None:
+        if self._row is not None and time.monotonic() - self._read_at < self.max_age:
+            return self._row
+        return None
+
+    async def get(self, session: AsyncSession) -> repository.ClockRow:
+        row = self._fresh()
+        if row is not None:
+            return row
+        async with self._lock:
+            row = self._fresh()
+            if row is None:
+                row = await repository.read_clock(session)
+                self._row, self._read_at = row, time.monotonic()
+            return row
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +111,10 @@ async def cached(
     name: str,
     params: str,
     build: Callable[[repository.ClockRow], Awaitable[BaseModel]],
+    clocks: ClockCache | None = None,
 ) -> CachedBody:
     """The response for `name` with `params` at the current simulation tick, as JSON bytes."""
-    clock = await repository.read_clock(session)
+    clock = await (clocks.get(session) if clocks else repository.read_clock(session))
 
     async def load() -> bytes:
         return (await build(clock)).model_dump_json().encode()
@@ -83,7 +131,10 @@ def _day_start(day: date) -> datetime:
 
 
 async def cached_overview(
-    cache: Cache, session: AsyncSession, target_utilization: float = DEFAULT_TARGET_UTILIZATION
+    cache: Cache,
+    session: AsyncSession,
+    target_utilization: float = DEFAULT_TARGET_UTILIZATION,
+    clocks: ClockCache | None = None,
 ) -> CachedBody:
     """The overview as JSON bytes; the live stream and GET /overview share the entry."""
     return await cached(
@@ -92,6 +143,7 @@ async def cached_overview(
         "overview",
         f"target={target_utilization}",
         lambda clock: overview(session, clock, target_utilization),
+        clocks,
     )
 
 
@@ -161,10 +213,12 @@ async def overview(
 # ---- capacity -----------------------------------------------------------------------
 
 
-async def known_subject(session: AsyncSession, subject: str | None) -> str | None:
+async def known_subject(
+    session: AsyncSession, subject: str | None, clocks: ClockCache | None = None
+) -> str | None:
     if subject is None:
         return None
-    names = await repository.subjects(session)
+    names = await (clocks.subjects(session) if clocks else repository.subjects(session))
     if subject not in names:
         raise InvalidInput(
             f"unknown subject {subject!r}; known subjects: {', '.join(names) or 'none yet'}",

@@ -228,10 +228,12 @@ class ResetRunner:
                 await self._task
 
 
-def kpi_event_builder(cache: Cache) -> Callable[[dict[str, object]], Awaitable[bytes]]:
+def kpi_event_builder(
+    cache: Cache, clocks: service.ClockCache | None = None
+) -> Callable[[dict[str, object]], Awaitable[bytes]]:
     async def build(tick: dict[str, object]) -> bytes:
         async with session(profile="nerdboard", pool=POOL) as db:
-            overview = await service.cached_overview(cache, db)
+            overview = await service.cached_overview(cache, db, clocks=clocks)
         return b'{"tick":' + orjson.dumps(tick) + b',"overview":' + overview.body + b"}"
 
     return build
@@ -243,7 +245,10 @@ async def nerdboard_runtime(
 ) -> AsyncIterator[Mapping[str, object]]:
     """What the web process runs for Nerdboard: tick listener, reset runner, maybe the worker."""
     engine = get_engine(profile="nerdboard", pool=POOL, settings=settings)
-    broadcaster = TickBroadcaster(engine, kpi_event_builder(cache))
+    clocks = service.ClockCache()
+    broadcaster = TickBroadcaster(
+        engine, kpi_event_builder(cache, clocks), on_tick=clocks.invalidate
+    )
     await broadcaster.start()
     resets = ResetRunner()
     stop = asyncio.Event()
@@ -251,7 +256,11 @@ async def nerdboard_runtime(
     if settings.nerdboard_simulation_worker:
         worker = asyncio.create_task(run_worker(settings, stop, cache=cache), name="nerdboard-sim")
     try:
-        yield {"nerdboard_broadcaster": broadcaster, "nerdboard_reset": resets}
+        yield {
+            "nerdboard_broadcaster": broadcaster,
+            "nerdboard_reset": resets,
+            "nerdboard_clock": clocks,
+        }
     finally:
         stop.set()
         if worker is not None:
