@@ -16,7 +16,6 @@ from datetime import UTC, date, timedelta
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.cache import Cache
@@ -62,18 +61,6 @@ async def _supply(session: AsyncSession, subjects: list[str]) -> Supply:
         # The first subject a tutor lists is the one they mostly teach.
         primary=[skills[0] if skills else None for skills, _c, _u in tutors],
     )
-
-
-async def _history_key(session: AsyncSession) -> str:
-    run = (
-        await session.execute(
-            text(
-                "SELECT id::text FROM lyceum.generation_runs WHERE app = 'nerdboard'"
-                " ORDER BY generated_at DESC LIMIT 1"
-            )
-        )
-    ).scalar_one_or_none()
-    return run or "none"
 
 
 def _forecast_all(
@@ -180,7 +167,8 @@ async def cached_forecast(
     clock = await (clocks.get(session) if clocks else repository.read_clock(session))
     today = clock.current_date.astimezone(UTC).date()
     key = (
-        f"nerdboard:forecast:{await _history_key(session)}:{today}:"
+        f"nerdboard:forecast:"
+        f"{await (clocks.history(session) if clocks else repository.history_run(session))}:{today}:"
         f"{weeks}:{subject}:{target_utilization}"
     )
 

@@ -79,6 +79,19 @@ async def write_clock(
     return ClockRow(*row)
 
 
+async def history_run(session: AsyncSession) -> str:
+    """The id of the latest generated Nerdboard history ("none" before any)."""
+    run = (
+        await session.execute(
+            text(
+                "SELECT id::text FROM lyceum.generation_runs WHERE app = 'nerdboard'"
+                " ORDER BY generated_at DESC LIMIT 1"
+            )
+        )
+    ).scalar_one_or_none()
+    return run or "none"
+
+
 async def notify_tick(session: AsyncSession, payload: str) -> None:
     """Tell every listening process that the simulation advanced; delivered on commit."""
     await session.execute(
@@ -270,6 +283,7 @@ __all__ = [
     "capacity_series",
     "daily_demand_hours",
     "health_scores",
+    "history_run",
     "latest_health_date",
     "notify_tick",
     "read_clock",

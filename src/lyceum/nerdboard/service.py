@@ -52,9 +52,14 @@ class ClockCache:
         self._lock = asyncio.Lock()
         self._subjects: list[str] | None = None
         self._subjects_at = 0.0
+        self._history: str | None = None
+        self._history_at = 0.0
 
     def invalidate(self) -> None:
+        """A tick (or a control) changed the clock: re-read it, and what hangs off it."""
         self._row = None
+        self._subjects = None
+        self._history = None
 
     async def subjects(self, session: AsyncSession) -> list[str]:
         """The tracked subjects; they change only when a history is generated."""
@@ -62,6 +67,13 @@ class ClockCache:
             self._subjects = await repository.subjects(session)
             self._subjects_at = time.monotonic()
         return self._subjects
+
+    async def history(self, session: AsyncSession) -> str:
+        """Which generated history the data comes from (`lyceum.generation_runs` id)."""
+        if self._history is None or time.monotonic() - self._history_at > SUBJECTS_MAX_AGE:
+            self._history = await repository.history_run(session)
+            self._history_at = time.monotonic()
+        return self._history
 
     def _fresh(self) -> repository.ClockRow | None:
         if self._row is not None and time.monotonic() - self._read_at < self.max_age:
