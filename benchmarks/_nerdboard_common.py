@@ -186,13 +186,19 @@ class LiveServer:
     def cpu_seconds(self) -> float:
         """CPU time the server process has used (user + system), to tell its cost from the
         client's: both share this machine's cores."""
-        times = self.process.cpu_times()
-        return float(times.user + times.system)
+        total = 0.0
+        for process in (self.process, *self.process.children(recursive=True)):
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
 
 
 @contextlib.contextmanager
 def running_server(
-    url: URL, redis: str, *, worker: bool, tick_seconds: float = 1.0
+    url: URL, redis: str, *, worker: bool, tick_seconds: float = 1.0, workers: int = 1
 ) -> Iterator[LiveServer]:
     """A `lyceum serve` process on a free port.
 
@@ -211,7 +217,16 @@ def running_server(
     }
     log = tempfile.NamedTemporaryFile(prefix="nerdboard-bench-server-", suffix=".log")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "lyceum.cli.main", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "lyceum.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         cwd=REPO_ROOT,
         env=env,
         stdout=log,

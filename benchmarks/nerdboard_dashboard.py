@@ -73,6 +73,7 @@ class Cell:
     endpoint: str
     clients: int
     cache: str
+    workers: int = 1
     latencies_ms: list[float] = field(default_factory=list)
     x_cache: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
@@ -90,6 +91,7 @@ class Cell:
             "path": ENDPOINTS[self.endpoint],
             "clients": self.clients,
             "cache": self.cache,
+            "server_workers": self.workers,
             **summary_ms(self.latencies_ms),
             "requests_per_second": round(len(self.latencies_ms) / self.seconds, 1),
             "rounds": self.rounds,
@@ -148,7 +150,9 @@ async def measure_warm(http: RawHttpPool, server: LiveServer, name: str, clients
     return cell
 
 
-async def measure(server: LiveServer, redis: str) -> list[Cell]:
+async def measure(
+    server: LiveServer, redis: str, concurrency: tuple[int, ...] = CONCURRENCY
+) -> list[Cell]:
     cells = []
     client = aioredis.Redis.from_url(redis)
     http = RawHttpPool("127.0.0.1", int(server.base.rsplit(":", 1)[1]), AUTH, size=max(CONCURRENCY))
@@ -156,7 +160,7 @@ async def measure(server: LiveServer, redis: str) -> list[Cell]:
     try:
         for path in ENDPOINTS.values():  # connections, pools and imports, not measured
             await timed_get(http, path)
-        for clients in CONCURRENCY:
+        for clients in concurrency:
             for name in ENDPOINTS:
                 if ENDPOINTS[name] != "/simulation":  # not cached: cold would equal warm
                     cells.append(await measure_cold(http, server, client, name, clients))
@@ -173,10 +177,19 @@ def main() -> None:
         history = load_history(url, SCALE)
         with running_server(url, redis, worker=False) as server:
             cells = asyncio.run(measure(server, redis))
+        # The same 50-client load on two server processes: one per core of this machine.
+        with running_server(url, redis, worker=False, workers=2) as server:
+            two = asyncio.run(measure(server, redis, (max(CONCURRENCY),)))
+        for cell in two:
+            cell.workers = 2
+        cells += two
 
     print_machine(info)
     print(history)
-    print("server: one `lyceum serve` process, simulation worker off; client: httpx, same host")
+    print(
+        "server: `lyceum serve` with 1 worker process (and 2 for the last rows), simulation"
+        " worker off; client: raw keep-alive connections, same host"
+    )
     rows = []
     for cell in cells:
         p95 = percentile(cell.latencies_ms, 95)
@@ -185,6 +198,7 @@ def main() -> None:
         rows.append(
             [
                 cell.endpoint,
+                cell.workers,
                 cell.clients,
                 cell.cache if cached else "-",
                 percentile(cell.latencies_ms, 50),
@@ -196,7 +210,7 @@ def main() -> None:
                 meets,
             ]
         )
-    headers = ["endpoint", "clients", "cache", "p50 ms", "p95 ms", "max ms", "req/s"]
+    headers = ["endpoint", "workers", "clients", "cache", "p50 ms", "p95 ms", "max ms", "req/s"]
     print_table(
         "dashboard latency (cold: cache cleared before each round)",
         [*headers, "X-Cache hit/miss", "CPU ms/req srv/client", "p95<100"],
@@ -210,7 +224,7 @@ def main() -> None:
     )
     for cell in warm:
         if cell not in warm_ok:
-            print(f"  not met: {cell.endpoint} at {cell.clients} clients")
+            print(f"  not met: {cell.endpoint} at {cell.clients} clients, {cell.workers} worker(s)")
     for cell in (c for c in warm if c.clients > 1):
         per_request = cell.cpu_ms(cell.server_cpu) + cell.cpu_ms(cell.client_cpu)
         print(
@@ -222,7 +236,10 @@ def main() -> None:
     cold_ok = [
         c for c in cells if c.cache == "cold" and percentile(c.latencies_ms, 95) < TARGET_P95_MS
     ]
-    print(f"cold rows meeting it too: {', '.join(f'{c.endpoint}@{c.clients}' for c in cold_ok)}")
+    print(
+        "cold rows meeting it too: "
+        + ", ".join(f"{c.endpoint}@{c.clients}x{c.workers}w" for c in cold_ok)
+    )
 
     write_results(
         "dashboard",

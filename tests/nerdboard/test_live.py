@@ -154,3 +154,27 @@ async def test_a_restart_resumes_the_clock_where_it_stopped(live: LiveServer) ->
         await http.post(f"{API}/simulation/pause")
         quality = (await http.get(f"{API}/quality")).json()
         assert quality["checks"] and quality["overall_score"] is not None
+
+
+async def test_reset_from_the_api_rebuilds_the_history(live: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live.base, headers=DEMO, timeout=30) as http:
+        await http.put(f"{API}/simulation/speed", json={"speed_multiplier": 86_400})
+        await http.post(f"{API}/simulation/start")
+        await asyncio.sleep(1.5)
+        accepted = await http.post(f"{API}/simulation/reset")
+        assert accepted.status_code == 202
+        assert accepted.json()["status"] == "resetting"
+        deadline = time.monotonic() + 60
+        state = (await http.get(f"{API}/simulation")).json()
+        while time.monotonic() < deadline and not (state["last_event"] or "").startswith(
+            "reset by demo"
+        ):
+            await asyncio.sleep(0.3)
+            state = (await http.get(f"{API}/simulation")).json()
+        assert state["last_event"].startswith("reset by demo")
+        assert state["is_running"] is False
+        assert state["current_date"].startswith("2026-08-31T00:00:00")
+        viewer = await http.post(
+            f"{API}/simulation/reset", headers={"Authorization": "Bearer not-a-token"}
+        )
+        assert viewer.status_code == 401

@@ -38,9 +38,12 @@ BenchTarget = enum.Enum(  # type: ignore[misc]
 Scale = enum.Enum("Scale", {name: name for name in ("small", "default", "large")}, type=str)  # type: ignore[misc]
 HostOption = Annotated[str, typer.Option(help="Interface to bind.")]
 PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+WorkersOption = Annotated[
+    int, typer.Option(min=1, max=64, help="Server processes (one per CPU core is typical).")
+]
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     settings = settings_or_exit()
@@ -49,15 +52,20 @@ def _serve(host: str, port: int) -> None:
         factory=True,
         host=host,
         port=port,
+        # Each worker is a process with its own pools and tick listener; one simulation
+        # worker runs among them (advisory lock).
+        workers=workers,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
     )
 
 
 @app.command()
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+def serve(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = 1
+) -> None:
     """Serve the API (the database must already be migrated; see `lyceum up`)."""
-    _serve(host, port)
+    _serve(host, port, workers)
 
 
 @app.command()

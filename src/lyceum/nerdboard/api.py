@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
 from lyceum.core.auth import Principal, get_principal, require_roles
 from lyceum.core.cache import Cache
@@ -21,7 +21,7 @@ from lyceum.core.db.session import session_dependency
 from lyceum.core.errors import Unavailable
 from lyceum.nerdboard import POOL, forecast_service, schemas, service
 from lyceum.nerdboard import repository as repo
-from lyceum.nerdboard.events import TickBroadcaster
+from lyceum.nerdboard.events import TickBroadcaster, sse_frame
 
 NerdboardSession = Annotated[
     AsyncSession, Depends(session_dependency(profile="nerdboard", pool=POOL), scope="function")
@@ -269,12 +269,12 @@ def router() -> APIRouter:
         queue = broadcaster.subscribe()
         first = broadcaster.latest or await broadcaster.build_now()
 
-        async def events() -> AsyncIterator[ServerSentEvent]:
+        async def events() -> AsyncIterator[bytes]:
+            # Frames are encoded once per tick by the broadcaster and shared by every stream.
             try:
-                yield ServerSentEvent(data=first.decode(), event="kpis")
+                yield sse_frame(first)
                 while True:
-                    payload = await queue.get()
-                    yield ServerSentEvent(data=payload.decode(), event="kpis")
+                    yield sse_frame(await queue.get())
             finally:
                 broadcaster.unsubscribe(queue)
 

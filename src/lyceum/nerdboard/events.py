@@ -28,6 +28,12 @@ SUBSCRIBER_BACKLOG = 16
 EventBuilder = Callable[[dict[str, Any]], Awaitable[bytes]]
 
 
+def sse_frame(payload: bytes) -> bytes:
+    """One `kpis` Server-Sent Event. The JSON payload holds no newline (orjson never writes
+    one), so it fits a single `data:` line."""
+    return b"event: kpis\r\ndata: " + payload + b"\r\n\r\n"
+
+
 def _setter(event: asyncio.Event) -> Callable[[Any], None]:
     def set_event(_connection: Any) -> None:
         event.set()
@@ -149,4 +155,4 @@ class TickBroadcaster:
                 queue.put_nowait(event)
 
 
-__all__ = ["TICK_CHANNEL", "TickBroadcaster"]
+__all__ = ["TICK_CHANNEL", "TickBroadcaster", "sse_frame"]
