@@ -21,7 +21,10 @@ from lyceum.web.app import create_app
 @pytest.fixture
 async def app(engine: AsyncEngine, redis_url: str) -> AsyncIterator[FastAPI]:
     # Settings are read only now, once the session fixtures have set DATABASE_URL/REDIS_URL.
-    application = create_app(load_settings())
+    # No simulation worker: it would tick on the test's bound connection in the background.
+    application = create_app(
+        load_settings().model_copy(update={"nerdboard_simulation_worker": False})
+    )
     async with application.router.lifespan_context(application):
         yield application
 

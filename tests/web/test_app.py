@@ -79,7 +79,7 @@ async def test_health_degraded_is_503_with_the_same_shape(
 async def test_health_needs_no_auth_and_cache_falls_back_to_memory(
     engine: AsyncEngine,
 ) -> None:
-    app = create_app(load_settings(redis_url=None))
+    app = create_app(load_settings(redis_url=None, nerdboard_simulation_worker=False))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
