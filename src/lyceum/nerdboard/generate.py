@@ -19,6 +19,11 @@ from lyceum.core.appspec import GenerateOptions
 from lyceum.core.db.copy import raw_asyncpg_connection
 from lyceum.core.db.session import session
 from lyceum.core.errors import InvalidInput
+from lyceum.core.generation_runs import (
+    latest_generation_run,
+    record_generation_run,
+    same_parameters,
+)
 from lyceum.nerdboard import POOL, bulk, repository
 from lyceum.nerdboard.marketplace import HISTORY_END, SCALES, generate_history, history_start
 from lyceum.nerdboard.quality import run_quality_checks
@@ -34,18 +39,6 @@ DEFAULT_SPEED = 3600
 QUALITY_WEEKS = 8
 
 
-async def _previous_run(db: AsyncSession) -> tuple[int, str, int] | None:
-    row = (
-        await db.execute(
-            text(
-                "SELECT seed, scale, months FROM lyceum.generation_runs WHERE app = 'nerdboard'"
-                " ORDER BY generated_at DESC LIMIT 1"
-            )
-        )
-    ).one_or_none()
-    return None if row is None else (int(row[0]), str(row[1]), int(row[2]))
-
-
 async def _has_history(db: AsyncSession) -> bool:
     return bool((await db.execute(text("SELECT EXISTS (SELECT FROM nerdboard.sessions)"))).scalar())
 
@@ -56,8 +49,8 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
         raise InvalidInput(f"unknown scale {options.scale!r}; choose one of {', '.join(SCALES)}")
     if options.skip_if_present:
         async with session(profile="nerdboard", pool=POOL) as db:
-            previous = await _previous_run(db)
-            if previous == (options.seed, options.scale, options.months) and await _has_history(db):
+            previous = await latest_generation_run(db, "nerdboard")
+            if same_parameters(previous, options) and await _has_history(db):
                 return f"history already generated (seed {options.seed}, {options.scale} scale)"
     return await _generate(options, progress, event="history generated")
 
@@ -106,16 +99,14 @@ async def _generate(options: GenerateOptions, progress: Progress, *, event: str)
             speed_multiplier=DEFAULT_SPEED,
             last_event=f"{event}: {summary}",
         )
-        await db.execute(
-            text(
-                "INSERT INTO lyceum.generation_runs (app, seed, scale, months, summary)"
-                " VALUES ('nerdboard', :seed, :scale, :months, CAST(:summary AS jsonb))"
-            ),
+        await record_generation_run(
+            db,
+            "nerdboard",
+            options,
             {
-                "seed": options.seed,
-                "scale": options.scale,
-                "months": options.months,
-                "summary": _json(written, modelled, loaded),
+                "rows": written,
+                "model_seconds": round(modelled, 2),
+                "load_seconds": round(loaded, 2),
             },
         )
         await repository.notify_tick(db, '{"reason": "history generated"}')
@@ -126,21 +117,16 @@ async def _generate(options: GenerateOptions, progress: Progress, *, event: str)
     )
 
 
-def _json(written: dict[str, int], modelled: float, loaded: float) -> str:
-    import orjson
-
-    return orjson.dumps(
-        {"rows": written, "model_seconds": round(modelled, 2), "load_seconds": round(loaded, 2)}
-    ).decode()
-
-
 async def reset_history(progress: Progress, *, who: str) -> str:
     """Pause the simulation and rebuild the last generated history (same seed, same data)."""
     async with session(profile="nerdboard", pool=POOL) as db:
-        previous = await _previous_run(db)
+        previous = await latest_generation_run(db, "nerdboard")
         await repository.write_clock(db, is_running=False, last_event=f"reset requested by {who}")
-    seed, scale, months = previous or (42, "small", 12)
-    options = GenerateOptions(seed=seed, scale=scale, months=months)
+    options = (
+        GenerateOptions(seed=previous.seed, scale=previous.scale, months=previous.months)
+        if previous is not None
+        else GenerateOptions(scale="small")
+    )
     return await _generate(options, progress, event=f"reset by {who}")
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.errors import NotFound
+from lyceum.core.generation_runs import latest_generation_run
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +82,8 @@ async def write_clock(
 
 async def history_run(session: AsyncSession) -> str:
     """The id of the latest generated Nerdboard history ("none" before any)."""
-    run = (
-        await session.execute(
-            text(
-                "SELECT id::text FROM lyceum.generation_runs WHERE app = 'nerdboard'"
-                " ORDER BY generated_at DESC LIMIT 1"
-            )
-        )
-    ).scalar_one_or_none()
-    return run or "none"
+    run = await latest_generation_run(session, "nerdboard")
+    return "none" if run is None else str(run.id)
 
 
 async def notify_tick(session: AsyncSession, payload: str) -> None:

@@ -28,6 +28,7 @@ from lyceum.core.db.copy import raw_asyncpg_connection
 from lyceum.core.db.engine import get_engine
 from lyceum.core.db.session import session
 from lyceum.core.errors import Conflict
+from lyceum.core.generation_runs import latest_generation_run
 from lyceum.core.settings import Settings
 from lyceum.nerdboard import POOL, bulk, forecast_service, repository, service
 from lyceum.nerdboard.events import TickBroadcaster
@@ -63,15 +64,8 @@ class SimulationWorker:
     _last_quality: float = field(default=0.0)
 
     async def _generation(self, db: AsyncSession) -> tuple[str, int]:
-        row = (
-            await db.execute(
-                text(
-                    "SELECT id::text, seed FROM lyceum.generation_runs WHERE app = 'nerdboard'"
-                    " ORDER BY generated_at DESC LIMIT 1"
-                )
-            )
-        ).one_or_none()
-        return ("none", DEFAULT_SEED) if row is None else (str(row[0]), int(row[1]))
+        run = await latest_generation_run(db, "nerdboard")
+        return ("none", DEFAULT_SEED) if run is None else (str(run.id), run.seed)
 
     async def _state_for(self, db: AsyncSession, day: date) -> MarketState:
         run, seed = await self._generation(db)
