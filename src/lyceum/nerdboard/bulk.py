@@ -30,6 +30,7 @@ from lyceum.nerdboard.models import (
     Session,
     Tutor,
 )
+from lyceum.nerdboard.simulation.clock import midnight
 
 SCHEMA = "nerdboard"
 # Insert order respects the one foreign key (sessions -> tutors).
@@ -212,7 +213,7 @@ async def _fetch_columns(
 # Timestamps travel as int8 microseconds: NumPy reads those without a datetime per row.
 async def load_market_tables(connection: asyncpg.Connection, next_day: date) -> dict[str, Any]:
     """Everything `MarketState.from_tables` needs to continue at `next_day`."""
-    start = datetime.combine(next_day, datetime.min.time(), tzinfo=UTC)
+    start = midnight(next_day)
     recent_start = start - timedelta(days=RECENT_DAYS)
     tutor_rows = await _fetch_columns(
         connection,

@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
 
+from lyceum.core.errors import NotFound
+from lyceum.nerdboard import repository
 from lyceum.nerdboard.models import DataQualityLog
 from lyceum.nerdboard.quality_scoring import (
     FRESHNESS,
@@ -376,11 +378,10 @@ def _statement(check: QualityCheck) -> TextClause:
 
 async def simulation_clock(session: AsyncSession) -> datetime | None:
     """The simulation's current date, or None when the clock row is missing."""
-    result = await session.execute(
-        text('SELECT "current_date" FROM nerdboard.simulation_state WHERE id = 1')
-    )
-    clock: datetime | None = result.scalar_one_or_none()
-    return clock
+    try:
+        return (await repository.read_clock(session)).current_date
+    except NotFound:
+        return None
 
 
 def _require_aware(name: str, value: datetime) -> None:

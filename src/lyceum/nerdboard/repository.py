@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.errors import NotFound
 from lyceum.core.generation_runs import latest_generation_run
+from lyceum.nerdboard.simulation.clock import midnight
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +230,7 @@ async def daily_demand_hours(
 ) -> tuple[list[str], list[date], npt.NDArray[np.float64]]:
     """Demand per subject and day in [start, end): booked hours from the snapshots plus the
     hours of sessions no tutor could take (unmet demand is demand too)."""
-    start_ts = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
-    end_ts = datetime.combine(end, datetime.min.time(), tzinfo=UTC)
+    start_ts, end_ts = midnight(start), midnight(end)
     booked = await session.execute(
         text(
             "SELECT subject, date, used_capacity_hours FROM nerdboard.capacity_snapshots"

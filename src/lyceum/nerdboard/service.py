@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 import numpy as np
 from pydantic import BaseModel
@@ -23,7 +23,7 @@ from lyceum.core.cache import Cache
 from lyceum.core.errors import Conflict, InvalidInput
 from lyceum.nerdboard import quality, repository, schemas
 from lyceum.nerdboard.quality_scoring import QualityLogEntry
-from lyceum.nerdboard.simulation.clock import validate_speed
+from lyceum.nerdboard.simulation.clock import midnight, validate_speed
 
 CACHE_TAG = "nerdboard"
 # Entries outlive no more than this even if no tick ever invalidates them.
@@ -135,10 +135,6 @@ async def cached(
     return await cache_aside(cache, key, load, CACHE_TTL_SECONDS, (CACHE_TAG,))
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-
-
 # ---- overview -----------------------------------------------------------------------
 
 
@@ -165,14 +161,14 @@ async def overview(
     today = clock.current_date.astimezone(UTC).date()
     week_start = today - timedelta(days=7)
     this_week = await repository.session_window_counts(
-        session, _day_start(week_start), _day_start(today)
+        session, midnight(week_start), midnight(today)
     )
     previous = await repository.session_window_counts(
-        session, _day_start(week_start - timedelta(days=7)), _day_start(week_start)
+        session, midnight(week_start - timedelta(days=7)), midnight(week_start)
     )
     supply = await repository.tutor_supply(session)
     by_subject = await repository.capacity_series(
-        session, _day_start(week_start), _day_start(today), None
+        session, midnight(week_start), midnight(today), None
     )
     used: dict[str, int] = {}
     total: dict[str, int] = {}
@@ -249,7 +245,7 @@ async def capacity(
 ) -> schemas.CapacityResponse:
     end = clock.current_date.astimezone(UTC).date()
     start = end - timedelta(days=days)
-    rows = await repository.capacity_series(session, _day_start(start), _day_start(end), subject)
+    rows = await repository.capacity_series(session, midnight(start), midnight(end), subject)
     grouped: dict[str, list[dict[str, object]]] = {}
     for row in rows:
         grouped.setdefault(str(row["subject"]), []).append(row)
