@@ -363,3 +363,14 @@ async def test_redis_outage_degrades_to_misses_not_errors() -> None:
         assert await cache.ping() is False
     finally:
         await cache.close()
+
+
+async def test_fetch_bytes_says_which_call_built_the_entry(cache: Cache) -> None:
+    async def slow() -> bytes:
+        await asyncio.sleep(0.05)
+        return b"built"
+
+    results = await asyncio.gather(*(cache.fetch_bytes("reported", slow, 60) for _ in range(10)))
+    assert {r.value for r in results} == {b"built"}
+    assert [r.hit for r in results].count(False) == 1  # one built it, nine waited for it
+    assert (await cache.fetch_bytes("reported", slow, 60)).hit is True

@@ -239,6 +239,14 @@ class CacheStats:
         self.hits = self.misses = self.loads = self.errors = 0
 
 
+@dataclass(frozen=True, slots=True)
+class CacheResult:
+    value: bytes
+    # False only for the call whose loader built the entry; a caller that waited for another
+    # caller's rebuild (single-flight) was served from the cache.
+    hit: bool
+
+
 class Cache:
     def __init__(
         self,
@@ -321,6 +329,20 @@ class Cache:
             self._inflight[key] = task
             task.add_done_callback(lambda done: self._settle(key, done))
         return await asyncio.shield(task)
+
+    async def fetch_bytes(
+        self, key: str, loader: BytesLoader, ttl: float | None, tags: Sequence[str] = ()
+    ) -> CacheResult:
+        """`get_or_set_bytes`, also saying whether this call was a hit (e.g. for X-Cache)."""
+        built = False
+
+        async def tracked() -> bytes:
+            nonlocal built
+            built = True
+            return await loader()
+
+        value = await self.get_or_set_bytes(key, tracked, ttl, tags)
+        return CacheResult(value, hit=not built)
 
     async def get_or_set(
         self, key: str, loader: JsonLoader, ttl: float | None, tags: Sequence[str] = ()

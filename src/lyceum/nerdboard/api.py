@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
 from lyceum.core.auth import Principal, get_principal, require_roles
-from lyceum.core.cache import Cache
+from lyceum.core.cache import Cache, CacheResult
 from lyceum.core.db.session import session_dependency
 from lyceum.core.errors import Unavailable
 from lyceum.nerdboard import POOL, forecast_service, schemas, service
@@ -77,10 +77,10 @@ class QualityParams(Params):
     history: int = Field(default=50, ge=0, le=500)
 
 
-def _json(result: service.CachedBody) -> Response:
+def _json(result: CacheResult) -> Response:
     # X-Cache says whether this request was served from the cache or built the entry.
     return Response(
-        content=result.body, media_type=JSON, headers={"X-Cache": "hit" if result.hit else "miss"}
+        content=result.value, media_type=JSON, headers={"X-Cache": "hit" if result.hit else "miss"}
     )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.cache import Cache
+from lyceum.core.cache import Cache, CacheResult
 from lyceum.nerdboard import repository, schemas
 from lyceum.nerdboard.forecasting.demand import WeeklyForecast, forecast_weekly_demand
 from lyceum.nerdboard.forecasting.evaluation import BacktestResult, rolling_backtest
@@ -27,7 +27,7 @@ from lyceum.nerdboard.forecasting.staffing import (
     required_hours,
     shortfall_alerts,
 )
-from lyceum.nerdboard.service import CachedBody, ClockCache, cache_aside
+from lyceum.nerdboard.service import ClockCache
 
 # Demand history read for a forecast: enough for the model's fit window and for the chart.
 HISTORY_DAYS = 26 * 7
@@ -163,7 +163,7 @@ async def cached_forecast(
     subject: str | None = None,
     target_utilization: float = DEFAULT_TARGET,
     clocks: ClockCache | None = None,
-) -> CachedBody:
+) -> CacheResult:
     clock = await (clocks.get(session) if clocks else repository.read_clock(session))
     today = clock.current_date.astimezone(UTC).date()
     key = (
@@ -178,7 +178,7 @@ async def cached_forecast(
         )
         return response.model_dump_json().encode()
 
-    return await cache_aside(cache, key, load, FORECAST_TTL_SECONDS)
+    return await cache.fetch_bytes(key, load, FORECAST_TTL_SECONDS)
 
 
 async def warm(cache: Cache, session: AsyncSession) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
 import numpy as np
@@ -19,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.cache import Cache
+from lyceum.core.cache import Cache, CacheResult
 from lyceum.core.errors import Conflict, InvalidInput
 from lyceum.nerdboard import quality, repository, schemas
 from lyceum.nerdboard.quality_scoring import QualityLogEntry
@@ -92,31 +91,6 @@ class ClockCache:
             return row
 
 
-@dataclass(frozen=True, slots=True)
-class CachedBody:
-    body: bytes
-    # False when this request built the entry (a miss); the API reports it as X-Cache.
-    hit: bool
-
-
-async def cache_aside(
-    cache: Cache,
-    key: str,
-    load: Callable[[], Awaitable[bytes]],
-    ttl: float,
-    tags: tuple[str, ...] = (),
-) -> CachedBody:
-    built = False
-
-    async def tracked() -> bytes:
-        nonlocal built
-        built = True
-        return await load()
-
-    body = await cache.get_or_set_bytes(key, tracked, ttl, tags=tags)
-    return CachedBody(body, hit=not built)
-
-
 async def cached(
     cache: Cache,
     session: AsyncSession,
@@ -124,7 +98,7 @@ async def cached(
     params: str,
     build: Callable[[repository.ClockRow], Awaitable[BaseModel]],
     clocks: ClockCache | None = None,
-) -> CachedBody:
+) -> CacheResult:
     """The response for `name` with `params` at the current simulation tick, as JSON bytes."""
     clock = await (clocks.get(session) if clocks else repository.read_clock(session))
 
@@ -132,7 +106,7 @@ async def cached(
         return (await build(clock)).model_dump_json().encode()
 
     key = f"nerdboard:{clock_version(clock)}:{name}:{params}"
-    return await cache_aside(cache, key, load, CACHE_TTL_SECONDS, (CACHE_TAG,))
+    return await cache.fetch_bytes(key, load, CACHE_TTL_SECONDS, tags=(CACHE_TAG,))
 
 
 # ---- overview -----------------------------------------------------------------------
@@ -143,7 +117,7 @@ async def cached_overview(
     session: AsyncSession,
     target_utilization: float = DEFAULT_TARGET_UTILIZATION,
     clocks: ClockCache | None = None,
-) -> CachedBody:
+) -> CacheResult:
     """The overview as JSON bytes; the live stream and GET /overview share the entry."""
     return await cached(
         cache,

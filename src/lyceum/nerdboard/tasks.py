@@ -228,7 +228,7 @@ def kpi_event_builder(
     async def build(tick: dict[str, object]) -> bytes:
         async with session(profile="nerdboard", pool=POOL) as db:
             overview = await service.cached_overview(cache, db, clocks=clocks)
-        return b'{"tick":' + orjson.dumps(tick) + b',"overview":' + overview.body + b"}"
+        return b'{"tick":' + orjson.dumps(tick) + b',"overview":' + overview.value + b"}"
 
     return build
 
