@@ -12,12 +12,9 @@ import json
 import math
 import os
 import platform
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +31,7 @@ from sqlalchemy.engine import URL
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.fixtures.live import free_port, start_server, stop_server
 from tests.fixtures.services import private_redis
 
 from lyceum.core import embedded
@@ -172,12 +170,6 @@ async def simulation_running(http: httpx.AsyncClient, speed: int) -> AsyncIterat
 # ---- server --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass(frozen=True)
 class LiveServer:
     base: str
@@ -216,44 +208,14 @@ def running_server(
         "NERDBOARD_TICK_SECONDS": str(tick_seconds),
     }
     log = tempfile.NamedTemporaryFile(prefix="nerdboard-bench-server-", suffix=".log")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lyceum.cli.main",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"lyceum serve did not come up:\n{Path(log.name).read_text()}")
-            time.sleep(0.2)
-        yield LiveServer(base, psutil.Process(process.pid))
+        process = start_server(env, port, workers=workers, output=log)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}:\n{Path(log.name).read_text()}") from None
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", psutil.Process(process.pid))
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        stop_server(process)
         errors = [line for line in Path(log.name).read_text().splitlines() if "Traceback" in line]
         if errors:
             console.print(f"[yellow]server log has {len(errors)} traceback(s): {log.name}")

@@ -22,6 +22,7 @@ from lyceum.core.db.engine import close_db, get_engine
 from lyceum.core.db.session import bind_sessions_to
 from lyceum.core.db.url import drop_database
 from lyceum.core.settings import reset_settings_cache
+from tests.fixtures.app import bound_session
 from tests.fixtures.services import (
     REPO_ROOT,
     choose_test_database,
@@ -100,10 +101,5 @@ async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 @pytest.fixture
 async def db_session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
-    session = AsyncSession(
-        bind=db_connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-    try:
+    async with bound_session(db_connection) as session:
         yield session
-    finally:
-        await session.close()

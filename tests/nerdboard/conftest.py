@@ -18,9 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.db.session import bind_sessions_to
-from lyceum.core.settings import load_settings
 from lyceum.nerdboard.generate import generate
-from lyceum.web.app import create_app
+from tests.fixtures.app import asgi_client, bound_session, started_app
 
 HISTORY_SEED = 7
 
@@ -48,27 +47,18 @@ async def history(history_connection: AsyncConnection) -> AsyncIterator[AsyncCon
 
 @pytest.fixture
 async def history_session(history: AsyncConnection) -> AsyncIterator[AsyncSession]:
-    db = AsyncSession(
-        bind=history, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-    try:
-        yield db
-    finally:
-        await db.close()
+    async with bound_session(history) as session:
+        yield session
 
 
 @pytest.fixture
 async def nerdboard_app(engine: AsyncEngine, redis_url: str) -> AsyncIterator[FastAPI]:
-    # The worker would tick on its own connections; tests drive ticks themselves.
-    settings = load_settings().model_copy(update={"nerdboard_simulation_worker": False})
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with started_app() as application:
         await application.state.cache.clear_namespace()
         yield application
 
 
 @pytest.fixture
 async def api(nerdboard_app: FastAPI, history: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=nerdboard_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with asgi_client(nerdboard_app) as http:
         yield http

@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import orjson
@@ -23,25 +22,20 @@ from sqlalchemy.engine import URL
 
 from lyceum.core.db.url import drop_database
 from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN
-from tests.fixtures.services import REPO_ROOT, recreate_database
+from tests.cli.test_cli import lyceum
+from tests.fixtures.live import free_port, start_server, stop_server
+from tests.fixtures.services import recreate_database
 
 pytestmark = pytest.mark.slow
 
-LYCEUM = str(REPO_ROOT / ".venv" / "bin" / "lyceum")
 DEMO = {"Authorization": f"Bearer {DEVELOPMENT_DEMO_TOKEN}"}
 API = "/api/nerdboard"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
 class LiveServer:
     env: dict[str, str]
-    port: int
+    port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -49,27 +43,11 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [LYCEUM, "serve", "--port", str(self.port)],
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("lyceum serve did not come up")
+        self.process = start_server(self.env, self.port)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(sig)
-            self.process.wait(30)
+        if self.process is not None:
+            stop_server(self.process, sig)
         self.process = None
 
 
@@ -86,11 +64,9 @@ def live(database_url: URL, redis_url: str) -> Iterator[LiveServer]:
         "COLUMNS": "200",
     }
     for args in (["db", "upgrade"], ["generate", "nerdboard", "--scale", "small", "--months", "3"]):
-        done = subprocess.run(
-            [LYCEUM, *args], cwd=REPO_ROOT, env=env, capture_output=True, timeout=300, check=False
-        )
-        assert done.returncode == 0, done.stderr.decode()
-    server = LiveServer(env, _free_port())
+        done = lyceum(*args, env=env)
+        assert done.returncode == 0, done.stderr
+    server = LiveServer(env)
     server.start()
     try:
         yield server
