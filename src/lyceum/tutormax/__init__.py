@@ -11,4 +11,5 @@ app_spec = AppSpec(
     title="TutorMax",
     description="Tutor performance evaluation, churn prediction and interventions",
     pool=POOL,
+    models_module="lyceum.tutormax.models",
 )
