@@ -1,9 +1,5 @@
 """Bulk SQL: the marketplace model's batches in (binary COPY, set-based UPDATEs) and its
-state out (the rows `MarketState.from_tables` rebuilds the simulation from).
-
-Column types for COPY come from the ORM tables, so a model change cannot silently send a
-column in the wrong binary format.
-"""
+state out (the rows `MarketState.from_tables` rebuilds the simulation from)."""
 
 from __future__ import annotations
 
@@ -16,11 +12,11 @@ from typing import Any
 import asyncpg
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.sql.expression import FromClause
 
-from lyceum.core.db.copy import CopyColumn, PgType, copy_columns
+from lyceum.core.db.bulk import copy_plan
+from lyceum.core.db.bulk import deferred_indexes as core_deferred_indexes
+from lyceum.core.db.copy import copy_columns
 from lyceum.nerdboard.marketplace import MarketBatch
 from lyceum.nerdboard.marketplace.state import RECENT_DAYS
 from lyceum.nerdboard.models import (
@@ -51,42 +47,6 @@ DATA_TABLES = (
 )
 
 
-def _pgtype(column_type: Any) -> PgType:
-    if isinstance(column_type, UUID):
-        return "uuid"
-    if isinstance(column_type, ARRAY):
-        return "text[]"
-    if isinstance(column_type, String | Text):
-        return "text"
-    if isinstance(column_type, Integer):
-        return "int4"
-    if isinstance(column_type, Float):
-        return "float8"
-    if isinstance(column_type, DateTime):
-        return "timestamptz"
-    if isinstance(column_type, Boolean):
-        return "bool"
-    raise TypeError(f"no COPY encoding for column type {column_type!r}")
-
-
-def copy_plan(table: FromClause, rows: Mapping[str, Any]) -> list[CopyColumn]:
-    """The COPY columns for `rows` (a batch's dict), typed from the ORM table."""
-    columns = []
-    for column in table.columns:
-        if column.name not in rows:
-            continue
-        nulls = rows.get(f"{column.name}_null")
-        columns.append(
-            CopyColumn(
-                column.name,
-                _pgtype(column.type),
-                rows[column.name],
-                None if nulls is None else np.asarray(nulls, dtype=np.bool_),
-            )
-        )
-    return columns
-
-
 def _row_count(rows: Mapping[str, Any]) -> int:
     return len(rows["id"])
 
@@ -113,38 +73,10 @@ async def copy_batch(
 async def deferred_indexes(
     connection: asyncpg.Connection, tables: Sequence[str]
 ) -> AsyncIterator[None]:
-    """Drop the tables' secondary indexes and foreign keys for a bulk load; rebuild after.
-
-    PostgreSQL's own advice for populating a table: one sorted index build beats a million
-    random B-tree inserts (student and customer ids arrive in random order), and one join
-    validating a foreign key beats a trigger per row. Run inside the load's transaction, so
-    a failure restores everything. Primary keys and unique constraints stay (time-ordered
-    ids and day-ordered session ids append at the right edge).
-    """
-    qualified = [f"{SCHEMA}.{t}" for t in tables]
-    indexes = await connection.fetch(
-        "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS ddl"
-        " FROM pg_index i WHERE i.indrelid = ANY($1::regclass[])"
-        " AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-        qualified,
-    )
-    foreign_keys = await connection.fetch(
-        "SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS ddl"
-        " FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY($1::regclass[])",
-        qualified,
-    )
-    for fk in foreign_keys:
-        await connection.execute(f'ALTER TABLE {fk["tbl"]} DROP CONSTRAINT "{fk["conname"]}"')
-    for index in indexes:
-        await connection.execute(f"DROP INDEX {index['name']}")
-    yield
-    await connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    for index in indexes:
-        await connection.execute(index["ddl"])
-    for fk in foreign_keys:
-        await connection.execute(
-            f'ALTER TABLE {fk["tbl"]} ADD CONSTRAINT "{fk["conname"]}" {fk["ddl"]}'
-        )
+    """Nerdboard's tables without secondary indexes and foreign keys while a batch loads
+    (student and customer ids arrive in random order); see `core.db.bulk.deferred_indexes`."""
+    async with core_deferred_indexes(connection, SCHEMA, tables):
+        yield
 
 
 def _uuids(raw: npt.NDArray[np.uint8]) -> list[uuid.UUID]:

@@ -378,3 +378,51 @@ def test_each_chunk_holds_whole_rows_for_low_cardinality_text() -> None:
     assert [struct.unpack(">d", row[1] or b"")[0] for row in decoded] == np.linspace(
         0, 1, 25
     ).tolist()
+
+
+async def test_jsonb_from_str_and_object_arrays_round_trips(raw: asyncpg.Connection) -> None:
+    await raw.execute("CREATE TEMP TABLE docs (n int4, doc jsonb)")
+    documents = ['{"device": "web", "minutes": 12.5}', "[]", '{"name": "Zoë"}']
+    await copy_columns(
+        raw,
+        "pg_temp",
+        "docs",
+        [
+            CopyColumn("n", "int4", np.arange(3)),
+            CopyColumn("doc", "jsonb", np.array(documents)),
+        ],
+    )
+    await copy_columns(
+        raw,
+        "pg_temp",
+        "docs",
+        [
+            CopyColumn("n", "int4", np.array([3, 4])),
+            CopyColumn("doc", "jsonb", np.array(['{"a": [1, null]}', None], dtype=object)),
+        ],
+    )
+    rows = await raw.fetch(
+        "SELECT n, doc->>'device' AS device, doc::text AS doc FROM docs ORDER BY n"
+    )
+    assert rows[0]["device"] == "web"
+    assert [r["doc"] for r in rows] == [
+        '{"device": "web", "minutes": 12.5}',
+        "[]",
+        '{"name": "Zoë"}',
+        '{"a": [1, null]}',
+        None,
+    ]
+
+
+async def test_jsonb_rejects_non_text_and_the_server_rejects_bad_json(
+    raw: asyncpg.Connection,
+) -> None:
+    await raw.execute("CREATE TEMP TABLE docs (doc jsonb)")
+    with pytest.raises(ValueError, match="JSON text"):
+        await copy_columns(
+            raw, "pg_temp", "docs", [CopyColumn("doc", "jsonb", np.array([{"a": 1}], dtype=object))]
+        )
+    with pytest.raises(asyncpg.InvalidTextRepresentationError):
+        await copy_columns(
+            raw, "pg_temp", "docs", [CopyColumn("doc", "jsonb", np.array(["{oops"]))]
+        )

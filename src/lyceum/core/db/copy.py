@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-PgType = Literal["uuid", "text", "int4", "int8", "float8", "bool", "timestamptz", "text[]"]
+PgType = Literal["uuid", "text", "int4", "int8", "float8", "bool", "timestamptz", "text[]", "jsonb"]
 PG_TYPES: frozenset[str] = frozenset(get_args(PgType))
 
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
@@ -146,6 +146,8 @@ def _prepare(column: CopyColumn, rows: int) -> Encoder:
             return _prepare_text(column, nulls)
         case "text[]":
             return _prepare_text_array(column, nulls)
+        case "jsonb":
+            return _prepare_jsonb(column, nulls)
     raise ValueError(f"column {column.name!r}: unsupported pgtype {column.pgtype!r}")
 
 
@@ -301,6 +303,27 @@ def _encode_text(name: str, values: npt.NDArray[Any], nulls: Mask | None) -> _Fi
     if nulls is not None:
         lengths[nulls] = -1
     return _flat(lengths, np.delete(buffer, separators))
+
+
+def _prepare_jsonb(column: CopyColumn, nulls: Mask | None) -> Encoder:
+    # Binary jsonb is a format version byte (1) and then the JSON text, which the server
+    # parses and validates as it would a text literal.
+    values = _one_dimensional(column, "UO", "U1")
+    if values.dtype.kind == "U":
+        prefixed: npt.NDArray[Any] = np.strings.add("\x01", values)
+    elif values.dtype.kind == "O":
+        items = values.tolist()
+        if any(item is not None and not isinstance(item, str) for item in items):
+            raise ValueError(f"column {column.name!r} (jsonb): values must be JSON text or None")
+        prefixed = np.array(
+            [item if item is None else "\x01" + item for item in items], dtype=object
+        )
+    else:
+        raise ValueError(
+            f"column {column.name!r} (jsonb): expected a 1-D array of JSON text, "
+            f"got dtype {values.dtype} with shape {values.shape}"
+        )
+    return _prepare_text(CopyColumn(column.name, "text", prefixed, column.nulls), nulls)
 
 
 def _prepare_text_array(column: CopyColumn, nulls: Mask | None) -> Encoder:
