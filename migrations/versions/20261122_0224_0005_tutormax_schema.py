@@ -113,12 +113,17 @@ def upgrade() -> None:
             "(status = 'churned') = (churned_at IS NOT NULL)",
             name=op.f("ck_tutors_churned_at_iff_churned"),
         ),
-        sa.CheckConstraint("position('@' in email) > 1", name=op.f("ck_tutors_email_has_at")),
+        sa.CheckConstraint(
+            "email ~ '^[^@[:space:]]+@[^@[:space:]]+$'", name=op.f("ck_tutors_email_format")
+        ),
         sa.CheckConstraint(
             "baseline_sessions_per_week BETWEEN 0 AND 100",
             name=op.f("ck_tutors_baseline_sessions_per_week_range"),
         ),
-        sa.CheckConstraint("cardinality(subjects) >= 1", name=op.f("ck_tutors_subjects_not_empty")),
+        sa.CheckConstraint(
+            "cardinality(subjects) >= 1 AND array_position(subjects, NULL) IS NULL",
+            name=op.f("ck_tutors_subjects_not_empty"),
+        ),
         sa.CheckConstraint(
             "churned_at >= onboarding_date", name=op.f("ck_tutors_churned_after_onboarding")
         ),
@@ -626,7 +631,15 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint(
             "response_time_avg_minutes >= 0",
-            name=op.f("ck_tutor_performance_metrics_response_time_avg_minutes_non_negative"),
+            name=op.f("ck_tutor_performance_metrics_response_time_non_negative"),
+        ),
+        sa.CheckConstraint(
+            "calculation_date = date_trunc('day', calculation_date, 'UTC')",
+            name=op.f("ck_tutor_performance_metrics_calculation_date_midnight_utc"),
+        ),
+        sa.CheckConstraint(
+            "array_position(improvement_areas, NULL) IS NULL",
+            name=op.f("ck_tutor_performance_metrics_improvement_areas_no_nulls"),
         ),
         sa.CheckConstraint(
             "sessions_completed >= 0",

@@ -28,6 +28,7 @@ COMMANDS = [
     *[["nerdboard", "sim", name] for name in (
         "status", "start", "pause", "resume", "speed", "reset", "run",
     )],
+    ["tutormax"], ["tutormax", "init"],
 ]  # fmt: skip
 
 

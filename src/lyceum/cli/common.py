@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Coroutine
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
+from lyceum.core.db import migrate
 from lyceum.core.errors import ConfigurationError
 from lyceum.core.settings import Settings, load_settings
 
@@ -19,13 +19,8 @@ err_console = Console(stderr=True)
 
 T = TypeVar("T")
 
-
-def repo_root() -> Path:
-    """The checkout holding alembic.ini: the working directory if it has one, else ours."""
-    here = Path.cwd()
-    if (here / "alembic.ini").exists():
-        return here
-    return Path(__file__).resolve().parents[3]
+# Re-exported: the CLI finds benchmarks and alembic.ini where the migrations helper does.
+repo_root = migrate.repo_root
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

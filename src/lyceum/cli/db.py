@@ -19,11 +19,11 @@ from lyceum.cli.common import (
     console,
     fail,
     refuse_in_production,
-    repo_root,
     run_async,
     settings_or_exit,
 )
 from lyceum.core import embedded
+from lyceum.core.db import migrate
 from lyceum.core.errors import ConfigurationError
 from lyceum.core.settings import Settings, libpq_url
 
@@ -36,13 +36,10 @@ YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for con
 
 
 def alembic_config() -> Config:
-    root = repo_root()
-    ini = root / "alembic.ini"
-    if not ini.exists():
-        fail(f"no alembic.ini in {root}; run lyceum from the repository root")
-    config = Config(str(ini))
-    config.set_main_option("script_location", str(root / "migrations"))
-    return config
+    try:
+        return migrate.alembic_config()
+    except ConfigurationError as exc:
+        fail(str(exc))
 
 
 def run_alembic(action: str, *args: object, **kwargs: object) -> None:

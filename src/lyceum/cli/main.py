@@ -15,6 +15,7 @@ from lyceum.apps import APPS
 from lyceum.cli.common import console, err_console, fail, repo_root, run_async, settings_or_exit
 from lyceum.cli.db import db_app
 from lyceum.cli.nerdboard import nerdboard_app
+from lyceum.cli.tutormax import tutormax_app
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.errors import ConfigurationError, LyceumError
 from lyceum.core.logging import configure_logging
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(nerdboard_app, name="nerdboard")
+app.add_typer(tutormax_app, name="tutormax")
 
 # Enums give Typer its choices: a wrong app name is a usage error listing the valid ones.
 AppName = enum.Enum("AppName", {name: name for name in sorted(APPS)}, type=str)  # type: ignore[misc]

@@ -1,10 +1,45 @@
-"""TutorMax: tutor performance evaluation, churn prediction and interventions."""
+"""TutorMax: tutor performance evaluation, churn prediction and interventions.
+
+The package exports what seed 001's `src/database/__init__.py` does: the models, the
+connection API (`get_session`, `get_db_session`, `get_engine`, `close_db`, `get_settings`)
+and, in `lyceum.tutormax.repository`, the utility functions.
+"""
+
+from __future__ import annotations
 
 from lyceum.core.appspec import AppSpec
-from lyceum.core.db.engine import PoolConfig
-
-# Seeds 001/002: pool 5 + 10 overflow, 30 s timeout, recycled hourly, pre-ping.
-POOL = PoolConfig(pool_size=5, max_overflow=10, pool_timeout=30, pool_recycle=3600)
+from lyceum.core.db.base import Base
+from lyceum.tutormax.connection import (
+    POOL,
+    close_db,
+    get_db_session,
+    get_engine,
+    get_session,
+    get_settings,
+)
+from lyceum.tutormax.enums import (
+    EventType,
+    InitiatedBy,
+    InterventionOutcome,
+    InterventionStatus,
+    InterventionType,
+    MetricWindow,
+    PerformanceTier,
+    RiskLevel,
+    SessionStatus,
+    StudentStatus,
+    TutorStatus,
+)
+from lyceum.tutormax.models import (
+    ChurnPrediction,
+    Intervention,
+    Session,
+    Student,
+    StudentFeedback,
+    Tutor,
+    TutorEvent,
+    TutorPerformanceMetric,
+)
 
 app_spec = AppSpec(
     name="tutormax",
@@ -13,3 +48,33 @@ app_spec = AppSpec(
     pool=POOL,
     models_module="lyceum.tutormax.models",
 )
+
+__all__ = [
+    "POOL",
+    "Base",
+    "ChurnPrediction",
+    "EventType",
+    "InitiatedBy",
+    "Intervention",
+    "InterventionOutcome",
+    "InterventionStatus",
+    "InterventionType",
+    "MetricWindow",
+    "PerformanceTier",
+    "RiskLevel",
+    "Session",
+    "SessionStatus",
+    "Student",
+    "StudentFeedback",
+    "StudentStatus",
+    "Tutor",
+    "TutorEvent",
+    "TutorPerformanceMetric",
+    "TutorStatus",
+    "app_spec",
+    "close_db",
+    "get_db_session",
+    "get_engine",
+    "get_session",
+    "get_settings",
+]

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from lyceum.core.db.base import Base, TimestampMixin
 from lyceum.tutormax.enums import (
@@ -56,6 +56,14 @@ from lyceum.tutormax.enums import (
 
 SCHEMA = "tutormax"
 CASCADE = "CASCADE"
+
+
+class TutorMaxBase(DeclarativeBase):
+    """TutorMax's own class registry over the platform's one MetaData: relationship targets
+    are looked up by class name, and names like `Session` and `Tutor` recur across apps."""
+
+    metadata = Base.metadata
+    type_annotation_map = Base.type_annotation_map
 
 
 def _enum(enum_class: type[enum.StrEnum], name: str) -> SAEnum:
@@ -93,13 +101,16 @@ def _created_at() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
-class Tutor(TimestampMixin, Base):
+class Tutor(TimestampMixin, TutorMaxBase):
     """A tutor on the platform. 12 columns."""
 
     __tablename__ = "tutors"
     __table_args__ = (
-        CheckConstraint("cardinality(subjects) >= 1", name="subjects_not_empty"),
-        CheckConstraint("position('@' in email) > 1", name="email_has_at"),
+        CheckConstraint(
+            "cardinality(subjects) >= 1 AND array_position(subjects, NULL) IS NULL",
+            name="subjects_not_empty",
+        ),
+        CheckConstraint("email ~ '^[^@[:space:]]+@[^@[:space:]]+$'", name="email_format"),
         _between("baseline_sessions_per_week", 0, 100),
         _between("experience_years", 0, 70),
         # The churn date is the ground truth a churn model is scored against: present
@@ -152,7 +163,7 @@ Index("ix_tutors_email", Tutor.email, unique=True)
 Index("ix_tutors_status", Tutor.status)
 
 
-class Student(TimestampMixin, Base):
+class Student(TimestampMixin, TutorMaxBase):
     """A student. 7 columns; what they study is in their sessions."""
 
     __tablename__ = "students"
@@ -178,7 +189,7 @@ class Student(TimestampMixin, Base):
     )
 
 
-class Session(TimestampMixin, Base):
+class Session(TimestampMixin, TutorMaxBase):
     """One booked session between a tutor and a student. 17 columns.
 
     A reschedule moves the same session (`scheduled_start` is the latest time) and records
@@ -260,7 +271,7 @@ Index("ix_sessions_subject", Session.subject)
 Index("ix_sessions_tutor_id_scheduled_start", Session.tutor_id, Session.scheduled_start)
 
 
-class StudentFeedback(TimestampMixin, Base):
+class StudentFeedback(TimestampMixin, TutorMaxBase):
     """A student's rating of one session. 16 columns; at most one per session."""
 
     __tablename__ = "student_feedback"
@@ -314,7 +325,7 @@ Index("ix_student_feedback_tutor_id", StudentFeedback.tutor_id)
 Index("ix_student_feedback_student_id", StudentFeedback.student_id)
 
 
-class TutorPerformanceMetric(Base):
+class TutorPerformanceMetric(TutorMaxBase):
     """The evaluation engine's figures for one tutor, one window, one day. 15 columns.
 
     Rows are computed, never edited, so there is no `updated_at`.
@@ -328,7 +339,15 @@ class TutorPerformanceMetric(Base):
         _between("first_session_success_rate", 0, 1),
         _between("reschedule_rate", 0, 1),
         _between("engagement_score", 0, 1),
-        _non_negative("response_time_avg_minutes"),
+        CheckConstraint("response_time_avg_minutes >= 0", name="response_time_non_negative"),
+        # One row per tutor, window and day: the engine recomputes a day by upserting it.
+        CheckConstraint(
+            "calculation_date = date_trunc('day', calculation_date, 'UTC')",
+            name="calculation_date_midnight_utc",
+        ),
+        CheckConstraint(
+            "array_position(improvement_areas, NULL) IS NULL", name="improvement_areas_no_nulls"
+        ),
         _between("overall_score", 0, 100),
         UniqueConstraint(
             "tutor_id", "calculation_date", "metric_window", name="uq_tutor_performance_metrics_day"
@@ -372,7 +391,7 @@ _RISK_BAND_SQL = " OR ".join(
 )
 
 
-class ChurnPrediction(TimestampMixin, Base):
+class ChurnPrediction(TimestampMixin, TutorMaxBase):
     """One churn-model run's view of one tutor. 13 columns.
 
     Probabilities are cumulative over the horizon, so they cannot fall as it grows. The
@@ -424,7 +443,7 @@ Index("ix_churn_predictions_prediction_date", ChurnPrediction.prediction_date)
 Index("ix_churn_predictions_risk_level", ChurnPrediction.risk_level)
 
 
-class Intervention(TimestampMixin, Base):
+class Intervention(TimestampMixin, TutorMaxBase):
     """A task for the tutor-success team (or an automated nudge). 13 columns."""
 
     __tablename__ = "interventions"
@@ -468,7 +487,7 @@ Index("ix_interventions_tutor_id", Intervention.tutor_id)
 Index("ix_interventions_status", Intervention.status)
 
 
-class TutorEvent(Base):
+class TutorEvent(TutorMaxBase):
     """One behavioural event (login, reschedule, message response, ...). 6 columns; the
     event's details (device, minutes to respond, session id) live in `metadata`."""
 
@@ -529,5 +548,6 @@ __all__ = [
     "StudentFeedback",
     "Tutor",
     "TutorEvent",
+    "TutorMaxBase",
     "TutorPerformanceMetric",
 ]

@@ -1,0 +1,44 @@
+"""`lyceum tutormax …`: TutorMax's init script."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lyceum.cli.common import confirm, console, fail, settings_or_exit
+from lyceum.core.db.engine import close_db
+from lyceum.core.errors import ConfigurationError, LyceumError
+
+tutormax_app = typer.Typer(
+    help="TutorMax: initialise its database (migrations, connection check).",
+    no_args_is_help=True,
+)
+
+
+@tutormax_app.command()
+def init(
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete TutorMax's data first (asks first).")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Verify the connection, create the schema through the migrations, print next steps."""
+    import asyncio
+
+    from lyceum.tutormax.init_db import initialize
+
+    settings = settings_or_exit()
+
+    def ask(question: str) -> bool:
+        confirm(question, yes)  # exits unless confirmed
+        return True
+
+    try:
+        initialize(
+            settings, reset=reset, confirm=ask, say=lambda line: console.print(line, markup=False)
+        )
+    except (LyceumError, ConfigurationError) as exc:
+        fail(str(exc))
+    finally:
+        asyncio.run(close_db())
