@@ -7,7 +7,9 @@ and, in `lyceum.tutormax.repository`, the utility functions.
 
 from __future__ import annotations
 
-from lyceum.core.appspec import AppSpec
+from typing import TYPE_CHECKING
+
+from lyceum.core.appspec import AppSpec, GenerateOptions
 from lyceum.core.db.base import Base
 from lyceum.tutormax.connection import (
     POOL,
@@ -41,12 +43,25 @@ from lyceum.tutormax.models import (
     TutorPerformanceMetric,
 )
 
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+
+# Imported lazily: registering the app must not import NumPy into every CLI command.
+async def _generate(options: GenerateOptions, progress: Progress) -> str:
+    from lyceum.tutormax.generate import generate
+
+    return await generate(options, progress)
+
+
 app_spec = AppSpec(
     name="tutormax",
     title="TutorMax",
     description="Tutor performance evaluation, churn prediction and interventions",
     pool=POOL,
     models_module="lyceum.tutormax.models",
+    generate=_generate,
+    benchmarks=("tutormax",),
 )
 
 __all__ = [
