@@ -45,7 +45,7 @@ from _nerdboard_common import (
     url_string,
 )
 from lyceum.core.appspec import GenerateOptions
-from lyceum.core.db.bulk import copy_plan, copy_table, deferred_indexes
+from lyceum.core.db.bulk import copy_plan, copy_table, deferred_indexes, deferred_keys
 from lyceum.core.db.copy import copy_columns, raw_asyncpg_connection
 from lyceum.core.db.engine import close_db
 from lyceum.core.db.session import session
@@ -55,8 +55,6 @@ from lyceum.tutormax import POOL
 from lyceum.tutormax.generate import (
     LOADED,
     TRUNCATE,
-    copy_tutors,
-    deferred_keys,
     generate,
     keyed_tables,
 )
@@ -97,13 +95,10 @@ async def timed_load(tables: Tables) -> dict[str, float]:
     async with session(profile="tutormax", pool=POOL) as db:
         await db.execute(text(TRUNCATE))
         raw = await raw_asyncpg_connection(await db.connection())
-        async with deferred_indexes(raw, SCHEMA, names), deferred_keys(raw, names):
+        async with deferred_indexes(raw, SCHEMA, names), deferred_keys(raw, SCHEMA, names):
             copy_started = time.perf_counter()
             for name, table in LOADED:
-                if name == "tutors":
-                    await copy_tutors(raw, tables[name])
-                else:
-                    await copy_table(raw, table, tables[name])
+                await copy_table(raw, table, tables[name])
             copied = time.perf_counter()
         rebuilt = time.perf_counter()
     done = time.perf_counter()

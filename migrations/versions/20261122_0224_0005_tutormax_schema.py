@@ -36,7 +36,7 @@ UPDATED_AT_TABLES = (
 def upgrade() -> None:
     op.create_table(
         "students",
-        sa.Column("student_id", sa.String(length=50), nullable=False),
+        sa.Column("student_id", sa.String(length=50, collation="C"), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("age", sa.Integer(), nullable=True),
         sa.Column("grade_level", sa.String(length=20), nullable=True),
@@ -72,7 +72,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "tutors",
-        sa.Column("tutor_id", sa.String(length=50), nullable=False),
+        sa.Column("tutor_id", sa.String(length=50, collation="C"), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("email", sa.String(length=255), nullable=False),
         sa.Column("onboarding_date", sa.DateTime(timezone=True), nullable=False),
@@ -140,7 +140,7 @@ def upgrade() -> None:
         sa.Column(
             "prediction_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False
         ),
-        sa.Column("tutor_id", sa.String(length=50), nullable=False),
+        sa.Column("tutor_id", sa.String(length=50, collation="C"), nullable=False),
         sa.Column("prediction_date", sa.DateTime(timezone=True), nullable=False),
         sa.Column("churn_probability_7d", sa.Float(), nullable=False),
         sa.Column("churn_probability_30d", sa.Float(), nullable=False),
@@ -248,7 +248,7 @@ def upgrade() -> None:
             server_default=sa.text("gen_random_uuid()"),
             nullable=False,
         ),
-        sa.Column("tutor_id", sa.String(length=50), nullable=False),
+        sa.Column("tutor_id", sa.String(length=50, collation="C"), nullable=False),
         sa.Column(
             "intervention_type",
             sa.Enum(
@@ -343,9 +343,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "sessions",
-        sa.Column("session_id", sa.String(length=50), nullable=False),
-        sa.Column("tutor_id", sa.String(length=50), nullable=False),
-        sa.Column("student_id", sa.String(length=50), nullable=False),
+        sa.Column("session_id", sa.String(length=50, collation="C"), nullable=False),
+        sa.Column("tutor_id", sa.String(length=50, collation="C"), nullable=False),
+        sa.Column("student_id", sa.String(length=50, collation="C"), nullable=False),
         sa.Column("subject", sa.String(length=100), nullable=False),
         sa.Column("scheduled_start", sa.DateTime(timezone=True), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
@@ -479,7 +479,7 @@ def upgrade() -> None:
         sa.Column(
             "event_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False
         ),
-        sa.Column("tutor_id", sa.String(length=50), nullable=False),
+        sa.Column("tutor_id", sa.String(length=50, collation="C"), nullable=False),
         sa.Column(
             "event_type",
             sa.Enum(
@@ -556,7 +556,7 @@ def upgrade() -> None:
         sa.Column(
             "metric_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False
         ),
-        sa.Column("tutor_id", sa.String(length=50), nullable=False),
+        sa.Column("tutor_id", sa.String(length=50, collation="C"), nullable=False),
         sa.Column("calculation_date", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
             "metric_window",
@@ -676,9 +676,9 @@ def upgrade() -> None:
         sa.Column(
             "feedback_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False
         ),
-        sa.Column("session_id", sa.String(length=50), nullable=False),
-        sa.Column("student_id", sa.String(length=50), nullable=False),
-        sa.Column("tutor_id", sa.String(length=50), nullable=False),
+        sa.Column("session_id", sa.String(length=50, collation="C"), nullable=False),
+        sa.Column("student_id", sa.String(length=50, collation="C"), nullable=False),
+        sa.Column("tutor_id", sa.String(length=50, collation="C"), nullable=False),
         sa.Column("overall_rating", sa.Integer(), nullable=False),
         sa.Column("subject_knowledge_rating", sa.Integer(), nullable=True),
         sa.Column("communication_rating", sa.Integer(), nullable=True),

@@ -307,6 +307,18 @@ async def test_primary_keys(db_session: AsyncSession) -> None:
     assert tutor_key_type == "character varying(50)"
 
 
+async def test_string_keys_compare_bytewise_everywhere(db_session: AsyncSession) -> None:
+    """Every tutor/student/session id column, keys and references alike, collates as "C"."""
+    found = await rows(
+        db_session,
+        "SELECT table_name, column_name, collation_name FROM information_schema.columns"
+        " WHERE table_schema = 'tutormax'"
+        " AND column_name IN ('tutor_id', 'student_id', 'session_id')",
+    )
+    assert len(found) == 12
+    assert {collation for _, _, collation in found} == {"C"}
+
+
 # --- indexes ------------------------------------------------------------------------------------
 
 

@@ -3,9 +3,9 @@ transaction.
 
 The model (`synthetic/`, pure NumPy) runs in a worker thread; its columns go in by binary
 COPY with the secondary indexes and foreign keys (`core.db.bulk.deferred_indexes`) and the
-primary and unique keys (`deferred_keys`: string keys here) dropped for the load and rebuilt
-after. TRUNCATE, COPY, the rebuild, ANALYZE and the generation record share one transaction,
-so a failure anywhere leaves the previous data as it was.
+primary and unique keys (`core.db.bulk.deferred_keys`: string keys here) dropped for the load
+and rebuilt after. TRUNCATE, COPY, the rebuild, ANALYZE and the generation record share one
+transaction, so a failure anywhere leaves the previous data as it was.
 
 The history ends at `synthetic.HISTORY_END` (fixed, so a seed gives the same rows on any
 day). UUID keys of feedback and events are version-7 UUIDs of their timestamps with random
@@ -16,18 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.sql.expression import FromClause
 
 from lyceum.core.appspec import GenerateOptions
-from lyceum.core.db.bulk import copy_table, deferred_indexes
+from lyceum.core.db.bulk import copy_table, deferred_indexes, deferred_keys
 from lyceum.core.db.copy import raw_asyncpg_connection, uuid7_array
 from lyceum.core.db.session import session
 from lyceum.core.errors import InvalidInput
@@ -60,58 +56,6 @@ TRUNCATE = (
 )
 ANALYZE = tuple(f"ANALYZE tutormax.{name}" for name, _ in LOADED)
 MAX_MONTHS = 60
-
-
-def _python_values(columns: dict[str, Any], name: str) -> list[Any]:
-    values = columns[name]
-    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-        items: list[Any] = [
-            moment.replace(tzinfo=UTC) for moment in values.astype("datetime64[us]").tolist()
-        ]
-    else:
-        items = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    nulls = columns.get(f"{name}_null")
-    if nulls is not None:
-        items = [None if null else item for item, null in zip(items, nulls.tolist(), strict=True)]
-    return items
-
-
-async def copy_tutors(connection: asyncpg.Connection, columns: dict[str, Any]) -> int:
-    """Tutors go in as records: their `subjects` is varchar(100)[], which binary COPY from
-    arrays cannot send yet (`core.db.copy` writes text[] elements); a few thousand rows."""
-    names = [name for name in columns if not name.endswith("_null")]
-    records = list(zip(*(_python_values(columns, name) for name in names), strict=True))
-    status = await connection.copy_records_to_table(
-        "tutors", schema_name=SCHEMA, columns=names, records=records
-    )
-    return int(status.rsplit(" ", 1)[-1])
-
-
-@asynccontextmanager
-async def deferred_keys(connection: asyncpg.Connection, tables: list[str]) -> AsyncIterator[None]:
-    """Also drop the tables' primary keys and unique constraints while they load.
-
-    Use inside `deferred_indexes`, which has dropped the loaded tables' foreign keys; keys
-    that other foreign keys still depend on (the tutors' key) stay.
-    Keys that append at an index's right edge are cheap to keep, but these are strings (and
-    `sessions` has a three-column unique one): loading without them and building them after
-    halves the sessions COPY. Rebuilding checks uniqueness as inserting would have.
-    """
-    keys = await connection.fetch(
-        "SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS ddl"
-        " FROM pg_constraint c WHERE contype IN ('p', 'u') AND conrelid = ANY($1::regclass[])"
-        " AND NOT EXISTS (SELECT FROM pg_constraint f WHERE f.contype = 'f'"
-        " AND f.conindid = c.conindid)"
-        " ORDER BY contype, conname",
-        [f"{SCHEMA}.{table}" for table in tables],
-    )
-    for key in keys:
-        await connection.execute(f'ALTER TABLE {key["tbl"]} DROP CONSTRAINT "{key["conname"]}"')
-    yield
-    for key in keys:
-        await connection.execute(
-            f'ALTER TABLE {key["tbl"]} ADD CONSTRAINT "{key["conname"]}" {key["ddl"]}'
-        )
 
 
 async def _has_history(db: AsyncSession) -> bool:
@@ -179,12 +123,9 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
         raw = await raw_asyncpg_connection(await db.connection())
         written: dict[str, int] = {}
         loaded = [name for name, _ in LOADED]
-        async with deferred_indexes(raw, SCHEMA, loaded), deferred_keys(raw, loaded):
+        async with deferred_indexes(raw, SCHEMA, loaded), deferred_keys(raw, SCHEMA, loaded):
             for name, table in LOADED:
-                if name == "tutors":
-                    written[name] = await copy_tutors(raw, tables[name])
-                else:
-                    written[name] = await copy_table(raw, table, tables[name])
+                written[name] = await copy_table(raw, table, tables[name])
                 progress.advance(load_task, written[name])
             copied = time.perf_counter() - started
         indexed = time.perf_counter() - started
@@ -213,4 +154,4 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
     )
 
 
-__all__ = ["LOADED", "TRUNCATE", "copy_tutors", "deferred_keys", "generate", "keyed_tables"]
+__all__ = ["LOADED", "TRUNCATE", "generate", "keyed_tables"]

@@ -4,7 +4,7 @@ The seeds give each table's column count and name some columns; the rest are des
 the evaluation engine, churn model and interventions that read and write these tables
 (docs/tutormax.md explains every column). Conventions:
 
-- Business entities keep the seed's string keys (`tutor_id` String(50)); records the
+- Business entities keep the seed's string keys (`tutor_id` String(50), collation "C"); records the
   platform produces (feedback, metrics, predictions, interventions, events) get UUIDs.
 - Every foreign key is `ON DELETE CASCADE` (seed 002), and relationships use
   `passive_deletes=True` so the ORM leaves the cascade to the database.
@@ -56,6 +56,9 @@ from lyceum.tutormax.enums import (
 
 SCHEMA = "tutormax"
 CASCADE = "CASCADE"
+# The seed's string keys. They are identifiers, not words: compared byte by byte ("C"), which
+# also makes every index and foreign-key check on them faster than a language collation.
+ID = String(50, collation="C")
 
 
 class TutorMaxBase(DeclarativeBase):
@@ -122,7 +125,7 @@ class Tutor(TimestampMixin, TutorMaxBase):
         {"schema": SCHEMA},
     )
 
-    tutor_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    tutor_id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     email: Mapped[str] = mapped_column(String(255), nullable=False)
     onboarding_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -172,7 +175,7 @@ class Student(TimestampMixin, TutorMaxBase):
         {"schema": SCHEMA},
     )
 
-    student_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     age: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # "3".."12", "college", "adult": free text, as school systems differ.
@@ -223,9 +226,9 @@ class Session(TimestampMixin, TutorMaxBase):
         {"schema": SCHEMA},
     )
 
-    session_id: Mapped[str] = mapped_column(String(50), primary_key=True)
-    tutor_id: Mapped[str] = mapped_column(String(50), _fk("tutors.tutor_id"), nullable=False)
-    student_id: Mapped[str] = mapped_column(String(50), _fk("students.student_id"), nullable=False)
+    session_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
+    student_id: Mapped[str] = mapped_column(ID, _fk("students.student_id"), nullable=False)
     subject: Mapped[str] = mapped_column(String(100), nullable=False)
     scheduled_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -297,9 +300,9 @@ class StudentFeedback(TimestampMixin, TutorMaxBase):
     )
 
     feedback_id: Mapped[uuid.UUID] = _uuid_pk()
-    session_id: Mapped[str] = mapped_column(String(50), _fk("sessions.session_id"), nullable=False)
-    student_id: Mapped[str] = mapped_column(String(50), _fk("students.student_id"), nullable=False)
-    tutor_id: Mapped[str] = mapped_column(String(50), _fk("tutors.tutor_id"), nullable=False)
+    session_id: Mapped[str] = mapped_column(ID, _fk("sessions.session_id"), nullable=False)
+    student_id: Mapped[str] = mapped_column(ID, _fk("students.student_id"), nullable=False)
+    tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
     overall_rating: Mapped[int] = mapped_column(Integer, nullable=False)
     # Sub-scores are optional in the form; the overall rating is not.
     subject_knowledge_rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -356,7 +359,7 @@ class TutorPerformanceMetric(TutorMaxBase):
     )
 
     metric_id: Mapped[uuid.UUID] = _uuid_pk()
-    tutor_id: Mapped[str] = mapped_column(String(50), _fk("tutors.tutor_id"), nullable=False)
+    tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
     calculation_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     metric_window: Mapped[MetricWindow] = mapped_column(
         _enum(MetricWindow, "metric_window"), nullable=False
@@ -421,7 +424,7 @@ class ChurnPrediction(TimestampMixin, TutorMaxBase):
     )
 
     prediction_id: Mapped[uuid.UUID] = _uuid_pk()
-    tutor_id: Mapped[str] = mapped_column(String(50), _fk("tutors.tutor_id"), nullable=False)
+    tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
     prediction_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     churn_probability_7d: Mapped[float] = mapped_column(Float, nullable=False)
     churn_probability_30d: Mapped[float] = mapped_column(Float, nullable=False)
@@ -460,7 +463,7 @@ class Intervention(TimestampMixin, TutorMaxBase):
     )
 
     intervention_id: Mapped[uuid.UUID] = _uuid_pk()
-    tutor_id: Mapped[str] = mapped_column(String(50), _fk("tutors.tutor_id"), nullable=False)
+    tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
     intervention_type: Mapped[InterventionType] = mapped_column(
         _enum(InterventionType, "intervention_type"), nullable=False
     )
@@ -498,7 +501,7 @@ class TutorEvent(TutorMaxBase):
     )
 
     event_id: Mapped[uuid.UUID] = _uuid_pk()
-    tutor_id: Mapped[str] = mapped_column(String(50), _fk("tutors.tutor_id"), nullable=False)
+    tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
     event_type: Mapped[EventType] = mapped_column(_enum(EventType, "event_type"), nullable=False)
     event_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     # `metadata` is reserved on declarative classes, hence the attribute name.

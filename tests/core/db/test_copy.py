@@ -426,3 +426,20 @@ async def test_jsonb_rejects_non_text_and_the_server_rejects_bad_json(
         await copy_columns(
             raw, "pg_temp", "docs", [CopyColumn("doc", "jsonb", np.array(["{oops"]))]
         )
+
+
+async def test_varchar_arrays_send_their_own_element_type(raw: asyncpg.Connection) -> None:
+    await raw.execute("CREATE TEMP TABLE tagged (tags varchar(20)[], notes text[])")
+    rows = [["Algebra", "SAT Prep"], [], ["Zoë", None]]
+    await copy_columns(
+        raw,
+        "pg_temp",
+        "tagged",
+        [CopyColumn("tags", "varchar[]", rows), CopyColumn("notes", "text[]", rows)],
+    )
+    stored = await raw.fetch("SELECT tags, notes FROM tagged")
+    assert [r["tags"] for r in stored] == rows
+    assert [r["notes"] for r in stored] == rows
+    # Sending text[] elements to a varchar[] column is refused by the server.
+    with pytest.raises(asyncpg.DatatypeMismatchError):
+        await copy_columns(raw, "pg_temp", "tagged", [CopyColumn("tags", "text[]", rows)])

@@ -24,7 +24,9 @@ def pgtype_of(column_type: Any) -> PgType:
     if isinstance(column_type, UUID):
         return "uuid"
     if isinstance(column_type, ARRAY):
-        return "text[]"
+        # varchar(n)[] and text[] differ on the wire (the element type is sent).
+        item = column_type.item_type
+        return "varchar[]" if isinstance(item, String) and not isinstance(item, Text) else "text[]"
     if isinstance(column_type, JSONB):
         return "jsonb"
     if isinstance(column_type, String | Text):
@@ -111,4 +113,32 @@ async def deferred_indexes(
         )
 
 
-__all__ = ["copy_plan", "copy_table", "deferred_indexes", "pgtype_of"]
+@asynccontextmanager
+async def deferred_keys(
+    connection: asyncpg.Connection, schema: str, tables: Sequence[str]
+) -> AsyncIterator[None]:
+    """Also drop the tables' primary keys and unique constraints while they load.
+
+    Use inside `deferred_indexes`, which has dropped the loaded tables' foreign keys; a key
+    another table's foreign key still depends on stays. Keys that append at an index's right
+    edge are cheap to keep, but string keys arrive in no index order, and building the index
+    once afterwards checks uniqueness as inserting would have.
+    """
+    keys = await connection.fetch(
+        "SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS ddl"
+        " FROM pg_constraint c WHERE contype IN ('p', 'u') AND conrelid = ANY($1::regclass[])"
+        " AND NOT EXISTS (SELECT FROM pg_constraint f WHERE f.contype = 'f'"
+        " AND f.conindid = c.conindid)"
+        " ORDER BY contype, conname",
+        [f"{schema}.{t}" for t in tables],
+    )
+    for key in keys:
+        await connection.execute(f'ALTER TABLE {key["tbl"]} DROP CONSTRAINT "{key["conname"]}"')
+    yield
+    for key in keys:
+        await connection.execute(
+            f'ALTER TABLE {key["tbl"]} ADD CONSTRAINT "{key["conname"]}" {key["ddl"]}'
+        )
+
+
+__all__ = ["copy_plan", "copy_table", "deferred_indexes", "deferred_keys", "pgtype_of"]

@@ -26,12 +26,16 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-PgType = Literal["uuid", "text", "int4", "int8", "float8", "bool", "timestamptz", "text[]", "jsonb"]
+PgType = Literal[
+    "uuid", "text", "int4", "int8", "float8", "bool", "timestamptz", "text[]", "varchar[]", "jsonb"
+]
 PG_TYPES: frozenset[str] = frozenset(get_args(PgType))
 
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 COPY_TRAILER = struct.pack(">h", -1)
 TEXT_OID = 25
+# Binary arrays name their element type, and the server insists it is the column's.
+ARRAY_ELEMENT_OIDS = {"text[]": TEXT_OID, "varchar[]": 1043}
 # 2000-01-01T00:00:00Z in microseconds since the Unix epoch.
 PG_EPOCH_US = 946_684_800_000_000
 # Rows assembled at a time: a block's byte matrix (~0.5 MB at 128 bytes a row) stays in cache
@@ -144,7 +148,7 @@ def _prepare(column: CopyColumn, rows: int) -> Encoder:
             return _prepare_uuid(column, rows, nulls)
         case "text":
             return _prepare_text(column, nulls)
-        case "text[]":
+        case "text[]" | "varchar[]":
             return _prepare_text_array(column, nulls)
         case "jsonb":
             return _prepare_jsonb(column, nulls)
@@ -338,19 +342,19 @@ def _prepare_text_array(column: CopyColumn, nulls: Mask | None) -> Encoder:
             raise ValueError(
                 f"column {column.name!r} (text[]): row {index} is a string, not a sequence of str"
             )
-        encoded = _encode_text_array(column.name, index, row)
+        encoded = _encode_text_array(column.name, index, row, ARRAY_ELEMENT_OIDS[column.pgtype])
         payloads.append(encoded)
         lengths[index] = len(encoded)
     field = _flat(lengths, np.frombuffer(b"".join(payloads), dtype=np.uint8))
     return field.slice
 
 
-def _encode_text_array(name: str, index: int, row: Sequence[str | None]) -> bytes:
+def _encode_text_array(name: str, index: int, row: Sequence[str | None], element_oid: int) -> bytes:
     elements = list(row)
     if not elements:
-        return struct.pack(">iii", 0, 0, TEXT_OID)
+        return struct.pack(">iii", 0, 0, element_oid)
     has_null = any(element is None for element in elements)
-    parts = [struct.pack(">iiiii", 1, int(has_null), TEXT_OID, len(elements), 1)]
+    parts = [struct.pack(">iiiii", 1, int(has_null), element_oid, len(elements), 1)]
     for element in elements:
         if element is None:
             parts.append(struct.pack(">i", -1))
