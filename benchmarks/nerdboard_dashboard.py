@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis.asyncio as aioredis
 
-from _nerdboard_common import (
+from _common import (
     API,
     AUTH,
     LiveServer,

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,14 +22,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.progress import Progress
 from sqlalchemy import text
 
-from _nerdboard_common import (
+from _common import (
     machine,
+    median_of,
     print_machine,
     print_table,
     scratch_database,
+    timed_generate,
     url_string,
     write_results,
 )
@@ -46,23 +45,9 @@ from lyceum.nerdboard.marketplace import MarketBatch, generate_history
 
 RUNS = int(os.environ.get("BENCH_GENERATE_RUNS", "3"))
 SCALE, SEED, MONTHS = "default", 42, 12
+OPTIONS = GenerateOptions(seed=SEED, scale=SCALE, months=MONTHS)
 TARGET_SECONDS = 30.0
 # generate()'s summary: "... in 19.2 s (model 3.9 s, COPY 6.8 s, indexes 5.0 s)"
-PHASES = re.compile(r"in ([\d.]+) s \(model ([\d.]+) s, COPY ([\d.]+) s, indexes ([\d.]+) s\)")
-
-
-async def timed_generate() -> dict[str, float]:
-    started = time.perf_counter()
-    with Progress(disable=True) as progress:
-        summary = await generate(GenerateOptions(seed=SEED, scale=SCALE, months=MONTHS), progress)
-    wall = time.perf_counter() - started
-    match = PHASES.search(summary)
-    if match is None:
-        return {"wall": wall}
-    _reported, model, copy, indexes = (float(g) for g in match.groups())
-    # The rest: ANALYZE, eight weekly quality-check runs, the clock row, the commit.
-    rest = wall - model - copy - indexes
-    return {"wall": wall, "model": model, "copy": copy, "indexes": indexes, "rest": rest}
 
 
 async def timed_copy(batch: MarketBatch) -> dict[str, float]:
@@ -86,10 +71,6 @@ async def timed_copy(batch: MarketBatch) -> dict[str, float]:
     }
 
 
-def median_of(runs: list[dict[str, float]], key: str) -> float:
-    return statistics.median(run[key] for run in runs if key in run)
-
-
 async def measure() -> tuple[int, dict[str, int], list[dict[str, float]], list[dict[str, float]]]:
     batch, _state = await asyncio.to_thread(generate_history, SCALE, SEED, MONTHS)
     per_table = {name: len(getattr(batch, name)["id"]) for name, _ in bulk.BATCH_TABLES}
@@ -97,7 +78,11 @@ async def measure() -> tuple[int, dict[str, int], list[dict[str, float]], list[d
     loaded: list[dict[str, float]] = []
     try:
         for _ in range(RUNS):
-            generated.append(await timed_generate())
+            generated.append(
+                await timed_generate(
+                    generate, GenerateOptions(seed=SEED, scale=SCALE, months=MONTHS)
+                )
+            )
             loaded.append(await timed_copy(batch))
     finally:
         await close_db()

@@ -36,7 +36,7 @@ import httpx
 import orjson
 from httpx_sse import aconnect_sse
 
-import _nerdboard_common as bench
+import _common as bench
 
 SCALE = os.environ.get("BENCH_NERDBOARD_SCALE", "default")
 TICK_SECONDS = 1.0

@@ -19,30 +19,27 @@ naming any database on the server to use (else the embedded server): a scratch d
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
-import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rich.progress import Progress
 from sqlalchemy import text
 
-from _nerdboard_common import (
-    RESULTS_DIR,
+from _common import (
     base_database_url,
-    console,
     lyceum_command,
     machine,
+    median_of,
     print_machine,
     print_table,
+    timed_generate,
     url_string,
+    write_results,
 )
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.db.bulk import copy_plan, copy_table, deferred_indexes, deferred_keys
@@ -63,30 +60,12 @@ from lyceum.tutormax.synthetic import HISTORY_END, simulate_history
 
 RUNS = int(os.environ.get("BENCH_GENERATE_RUNS", "3"))
 SCALE, SEED, MONTHS = "default", 42, 12
+OPTIONS = GenerateOptions(seed=SEED, scale=SCALE, months=MONTHS)
 TARGET_SECONDS = 60.0
 DATABASE = "lyceum_bench_tutormax_generate"
 # generate()'s summary: "... in 31.2 s (model 6.9 s, COPY 9.8 s, indexes 12.0 s)"
 PHASES = re.compile(r"in ([\d.]+) s \(model ([\d.]+) s, COPY ([\d.]+) s, indexes ([\d.]+) s\)")
 Tables = dict[str, dict[str, Any]]
-
-
-async def timed_generate() -> dict[str, float]:
-    started = time.perf_counter()
-    with Progress(disable=True) as progress:
-        summary = await generate(GenerateOptions(seed=SEED, scale=SCALE, months=MONTHS), progress)
-    wall = time.perf_counter() - started
-    match = PHASES.search(summary)
-    if match is None:
-        return {"wall": wall}
-    _reported, model, copy, indexes = (float(g) for g in match.groups())
-    # The rest: ANALYZE, the generation record, the commit.
-    return {
-        "wall": wall,
-        "model": model,
-        "copy": copy,
-        "indexes": indexes,
-        "rest": wall - model - copy - indexes,
-    }
 
 
 async def timed_load(tables: Tables) -> dict[str, float]:
@@ -125,10 +104,6 @@ async def timed_bare_sessions(tables: Tables) -> dict[str, float]:
     return {"wall": elapsed, "rows": float(rows)}
 
 
-def median_of(runs: list[dict[str, float]], key: str) -> float:
-    return statistics.median(run[key] for run in runs if key in run)
-
-
 Runs = list[dict[str, float]]
 
 
@@ -141,26 +116,16 @@ async def measure() -> tuple[dict[str, int], Runs, Runs, Runs]:
     bare: Runs = []
     try:
         for _ in range(RUNS):
-            generated.append(await timed_generate())
+            generated.append(
+                await timed_generate(
+                    generate, GenerateOptions(seed=SEED, scale=SCALE, months=MONTHS)
+                )
+            )
             loaded.append(await timed_load(tables))
             bare.append(await timed_bare_sessions(tables))
     finally:
         await close_db()
     return counts, generated, loaded, bare
-
-
-def write_results(info: dict[str, Any], figures: dict[str, Any]) -> Path:
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / "tutormax_generate.json"
-    document = {
-        "benchmark": "tutormax_generate",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": info,
-        "figures": figures,
-    }
-    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    console.print(f"results: {path.relative_to(RESULTS_DIR.parents[1])}")
-    return path
 
 
 def main() -> None:
@@ -248,7 +213,7 @@ def main() -> None:
         },
         "target": {"generate_seconds_below": TARGET_SECONDS, "passed": passed},
     }
-    write_results(info, figures)
+    write_results("generate", info, figures, app="tutormax")
 
 
 if __name__ == "__main__":

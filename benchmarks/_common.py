@@ -12,10 +12,13 @@ import json
 import math
 import os
 import platform
+import re
+import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +29,7 @@ import psutil
 import psycopg
 import redis.asyncio as aioredis
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy.engine import URL
 
@@ -35,6 +39,7 @@ from tests.fixtures.live import free_port, start_server, stop_server
 from tests.fixtures.services import private_redis
 
 from lyceum.core import embedded
+from lyceum.core.appspec import GenerateOptions
 from lyceum.core.db.url import drop_database, ensure_database_exists
 from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN, libpq_url, load_settings
 
@@ -254,11 +259,13 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[obje
     console.print(table)
 
 
-def write_results(name: str, info: Mapping[str, Any], figures: Mapping[str, Any]) -> Path:
+def write_results(
+    name: str, info: Mapping[str, Any], figures: Mapping[str, Any], *, app: str = "nerdboard"
+) -> Path:
     RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"nerdboard_{name}.json"
+    path = RESULTS_DIR / f"{app}_{name}.json"
     document = {
-        "benchmark": f"nerdboard_{name}",
+        "benchmark": f"{app}_{name}",
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": dict(info),
         "figures": dict(figures),
@@ -320,3 +327,31 @@ class RawHttpPool:
                 headers[name.strip().lower()] = value.strip()
         body = await reader.readexactly(int(headers.get("content-length", "0")))
         return status, headers, body
+
+
+def median_of(runs: Sequence[Mapping[str, float]], key: str) -> float:
+    """The median of one figure over the runs that measured it."""
+    return statistics.median(run[key] for run in runs if key in run)
+
+
+# An app generator's summary ends "in 31.2 s (model 6.9 s, COPY 9.8 s, indexes 12.0 s)".
+GENERATE_PHASES = re.compile(
+    r"in ([\d.]+) s \(model ([\d.]+) s, COPY ([\d.]+) s, indexes ([\d.]+) s\)"
+)
+
+
+async def timed_generate(
+    generate: Callable[[GenerateOptions, Progress], Awaitable[str]], options: GenerateOptions
+) -> dict[str, float]:
+    """Run an app's `generate` once: wall time and the phases its summary reports; `rest` is
+    what follows the index rebuild (ANALYZE, the app's own steps, the commit)."""
+    started = time.perf_counter()
+    with Progress(disable=True) as progress:
+        summary = await generate(options, progress)
+    wall = time.perf_counter() - started
+    match = GENERATE_PHASES.search(summary)
+    if match is None:
+        return {"wall": wall}
+    _reported, model, copy, indexes = (float(g) for g in match.groups())
+    rest = wall - model - copy - indexes
+    return {"wall": wall, "model": model, "copy": copy, "indexes": indexes, "rest": rest}
