@@ -36,7 +36,10 @@ def init(
 
     try:
         initialize(
-            settings, reset=reset, confirm=ask, say=lambda line: console.print(line, markup=False)
+            settings,
+            reset=reset,
+            confirm=ask,
+            say=lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True),
         )
     except (LyceumError, ConfigurationError) as exc:
         fail(str(exc))
