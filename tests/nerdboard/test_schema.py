@@ -19,10 +19,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.db.url import drop_database
 from lyceum.core.settings import sync_url
 from tests.conftest import alembic_config
-from tests.fixtures.services import recreate_database
+from tests.fixtures import services
 
 UUID_PK = ("uuid", False, "gen_random_uuid()")
 VARCHAR_100 = ("character varying(100)", False, None)
@@ -458,12 +457,8 @@ async def test_simulation_state_updated_at_follows_raw_updates(db_session: Async
 @pytest.fixture
 def scratch_database(database_url: URL) -> Iterator[URL]:
     """A database of its own, so downgrading it disturbs no other test."""
-    scratch = database_url.set(database=f"{database_url.database}_nerdboard_scratch")
-    recreate_database(scratch)
-    try:
+    with services.scratch_database(database_url, "nerdboard_scratch") as scratch:
         yield scratch
-    finally:
-        drop_database(scratch)
 
 
 def _nerdboard_relations(connection: Connection) -> set[str]:

@@ -16,19 +16,15 @@ from sqlalchemy.engine import URL
 
 from lyceum.core.settings import sync_url
 from tests.cli.test_cli import lyceum
-from tests.fixtures.services import REPO_ROOT, drop_database, recreate_database
+from tests.fixtures.services import REPO_ROOT, scratch_database
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def scratch(database_url: URL) -> Iterator[URL]:
-    url = database_url.set(database=f"{database_url.database}_tminit")
-    recreate_database(url)
-    try:
+    with scratch_database(database_url, "tminit") as url:
         yield url
-    finally:
-        drop_database(url)
 
 
 def env_for(url: URL) -> dict[str, str]:

@@ -18,11 +18,10 @@ from sqlalchemy import Connection, create_engine, pool, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.db.url import drop_database
 from lyceum.core.settings import sync_url
 from lyceum.tutormax import models
 from tests.conftest import alembic_config
-from tests.fixtures.services import recreate_database
+from tests.fixtures import services
 from tests.tutormax.rows import (
     BAD_ROWS,
     ENUM_COLUMNS,
@@ -458,12 +457,8 @@ async def test_a_raw_update_moves_updated_at(db_session: AsyncSession, table: st
 @pytest.fixture
 def scratch_database(database_url: URL) -> Iterator[URL]:
     """A database of its own, so downgrading it disturbs no other test."""
-    scratch = database_url.set(database=f"{database_url.database}_tutormax_scratch")
-    recreate_database(scratch)
-    try:
+    with services.scratch_database(database_url, "tutormax_scratch") as scratch:
         yield scratch
-    finally:
-        drop_database(scratch)
 
 
 def _tutormax_objects(connection: Connection) -> set[str]:

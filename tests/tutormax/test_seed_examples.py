@@ -30,6 +30,20 @@ from lyceum.tutormax import (
 from lyceum.tutormax.connection import POOL
 
 
+async def add_jane(onboarded: datetime | None = None, subjects: list[str] | None = None) -> None:
+    """Setup for the examples that start from an existing tutor (not part of the seed)."""
+    async with get_session() as db:
+        db.add(
+            Tutor(
+                tutor_id="tutor_001",
+                name="Jane Doe",
+                email="jane@example.com",
+                onboarding_date=onboarded or datetime.now(UTC),
+                subjects=subjects or ["Math"],
+            )
+        )
+
+
 async def test_seed_001_basic_crud(db_connection: AsyncConnection) -> None:
     # Create a tutor
     async with get_session() as db:
@@ -107,16 +121,7 @@ async def test_seed_usage_of_the_utilities(db_connection: AsyncConnection) -> No
         get_tutor_statistics,
     )
 
-    async with get_session() as db:
-        db.add(
-            Tutor(
-                tutor_id="tutor_001",
-                name="Jane Doe",
-                email="jane@example.com",
-                onboarding_date=datetime.now(UTC),
-                subjects=["Math"],
-            )
-        )
+    await add_jane()
 
     # Get tutor with relationships
     async with get_session() as db:
@@ -152,16 +157,7 @@ async def test_seed_fastapi_integration(db_connection: AsyncConnection) -> None:
         tutor = result.scalar_one_or_none()
         return tutor
 
-    async with get_session() as db:
-        db.add(
-            Tutor(
-                tutor_id="tutor_001",
-                name="Jane Doe",
-                email="jane@example.com",
-                onboarding_date=datetime(2025, 11, 7, 9, 30, tzinfo=UTC),
-                subjects=["Math", "Physics"],
-            )
-        )
+    await add_jane(datetime(2025, 11, 7, 9, 30, tzinfo=UTC), ["Math", "Physics"])
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -179,16 +175,7 @@ async def test_seed_fastapi_integration(db_connection: AsyncConnection) -> None:
 
 
 async def test_seed_optimized_query(db_connection: AsyncConnection) -> None:
-    async with get_session() as db:
-        db.add(
-            Tutor(
-                tutor_id="tutor_001",
-                name="Jane Doe",
-                email="jane@example.com",
-                onboarding_date=datetime.now(UTC),
-                subjects=["Math"],
-            )
-        )
+    await add_jane()
 
     async with get_session() as db:
         # Eager load sessions and feedback to avoid N+1 queries
