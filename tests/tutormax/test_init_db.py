@@ -113,8 +113,9 @@ def test_python_module_entry_point_and_unreachable_server(scratch: URL) -> None:
     assert done.returncode == 0, done.stderr
     assert "Schema tutormax ready" in done.stdout
 
-    # Nothing listens on port 1: one readable line, no traceback.
-    dead = scratch.set(port=1).render_as_string(hide_password=False)
+    # Nothing listens on port 1 (a TCP URL: the embedded server's socket URL carries its own
+    # port in the query string): one readable line, no traceback.
+    dead = "postgresql://postgres@127.0.0.1:1/lyceum"
     failed = subprocess.run(
         [sys.executable, "-m", "lyceum.tutormax.init_db"],
         cwd=REPO_ROOT,
