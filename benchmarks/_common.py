@@ -114,9 +114,9 @@ def lyceum_command(args: Sequence[str], env: Mapping[str, str], timeout: float =
 
 
 @contextlib.contextmanager
-def scratch_database(name: str) -> Iterator[URL]:
-    """`lyceum_bench_nerdboard_<name>`, created fresh, migrated, dropped afterwards."""
-    url = base_database_url().set(database=f"lyceum_bench_nerdboard_{name}")
+def scratch_database(name: str, *, app: str = "nerdboard") -> Iterator[URL]:
+    """`lyceum_bench_<app>_<name>`, created fresh, migrated, dropped afterwards."""
+    url = base_database_url().set(database=f"lyceum_bench_{app}_{name}")
     drop_database(url)
     ensure_database_exists(url)
     try:
@@ -332,6 +332,27 @@ class RawHttpPool:
 def median_of(runs: Sequence[Mapping[str, float]], key: str) -> float:
     """The median of one figure over the runs that measured it."""
     return statistics.median(run[key] for run in runs if key in run)
+
+
+def phase_medians(runs: Sequence[Mapping[str, float]], keys: Sequence[str]) -> dict[str, float]:
+    """Each phase's own median (rounded for the results file), for the phases measured."""
+    return {k: round(median_of(runs, k), 3) for k in keys if any(k in run for run in runs)}
+
+
+def phase_rows(
+    runs: Sequence[Mapping[str, float]], labels: Sequence[tuple[str, str]]
+) -> list[list[object]]:
+    """Indented table rows, one per measured phase: (key, label) -> [label, seconds, ""]."""
+    return [
+        [f"    {label}", f"{median_of(runs, key):.2f}", ""]
+        for key, label in labels
+        if any(key in run for run in runs)
+    ]
+
+
+# The phases `timed_generate` reports, in order.
+GENERATE_PHASE_KEYS = ("model", "copy", "indexes", "rest")
+LOAD_PHASE_KEYS = ("prepare", "copy", "indexes", "commit")
 
 
 # An app generator's summary ends "in 31.2 s (model 6.9 s, COPY 9.8 s, indexes 12.0 s)".

@@ -25,8 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from _common import (
+    GENERATE_PHASE_KEYS,
+    LOAD_PHASE_KEYS,
     machine,
     median_of,
+    phase_medians,
+    phase_rows,
     print_machine,
     print_table,
     scratch_database,
@@ -108,22 +112,25 @@ def main() -> None:
     print(f"{rows:,} rows ({', '.join(f'{t} {n:,}' for t, n in per_table.items())}); ", end="")
     print(f"{SCALE} scale, seed {SEED}, {MONTHS} months; median of {RUNS} (runs alternate)")
     table: list[list[object]] = [line("(a) generate(): model + load + checks", total)]
-    for key, label in (
-        ("model", "    model (NumPy simulation)"),
-        ("copy", "    COPY incl. TRUNCATE, index drop"),
-        ("indexes", "    index + foreign key rebuild"),
-        ("rest", "    ANALYZE, 8 quality runs, commit"),
-    ):
-        if any(key in run for run in generated):
-            table.append([label, f"{median_of(generated, key):.2f}", ""])
+    table += phase_rows(
+        generated,
+        (
+            ("model", "model (NumPy simulation)"),
+            ("copy", "COPY incl. TRUNCATE, index drop"),
+            ("indexes", "index + foreign key rebuild"),
+            ("rest", "ANALYZE, 8 quality runs, commit"),
+        ),
+    )
     table.append(line("(b) COPY alone: same rows, same path", copy_alone))
-    for key, label in (
-        ("prepare", "    TRUNCATE + drop indexes"),
-        ("copy", "    binary COPY (no secondary indexes)"),
-        ("indexes", "    index + foreign key rebuild"),
-        ("commit", "    commit"),
-    ):
-        table.append([label, f"{median_of(loaded, key):.2f}", ""])
+    table += phase_rows(
+        loaded,
+        (
+            ("prepare", "TRUNCATE + drop indexes"),
+            ("copy", "binary COPY (no secondary indexes)"),
+            ("indexes", "index + foreign key rebuild"),
+            ("commit", "commit"),
+        ),
+    )
     title = "history generation (each phase: its own median)"
     print_table(title, ["", "seconds", "k rows/s"], table)
     print(f"ratio generate / COPY alone: {total / copy_alone:.2f}x")
@@ -141,15 +148,9 @@ def main() -> None:
         "rows": rows,
         "rows_per_table": per_table,
         "generate_seconds_median": round(total, 3),
-        "generate_phases_median": {
-            k: round(median_of(generated, k), 3)
-            for k in ("model", "copy", "indexes", "rest")
-            if any(k in run for run in generated)
-        },
+        "generate_phases_median": phase_medians(generated, GENERATE_PHASE_KEYS),
         "copy_alone_seconds_median": round(copy_alone, 3),
-        "copy_alone_phases_median": {
-            k: round(median_of(loaded, k), 3) for k in ("prepare", "copy", "indexes", "commit")
-        },
+        "copy_alone_phases_median": phase_medians(loaded, LOAD_PHASE_KEYS),
         "ratio_generate_over_copy_alone": round(total / copy_alone, 3),
         "ratio_generate_over_raw_copy": round(total / copy_phase, 3),
         "generate_rows_per_second": round(rows / total),

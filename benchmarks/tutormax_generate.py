@@ -31,12 +31,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from _common import (
-    base_database_url,
-    lyceum_command,
+    GENERATE_PHASE_KEYS,
+    LOAD_PHASE_KEYS,
     machine,
     median_of,
+    phase_medians,
+    phase_rows,
     print_machine,
     print_table,
+    scratch_database,
     timed_generate,
     url_string,
     write_results,
@@ -46,23 +49,21 @@ from lyceum.core.db.bulk import copy_plan, copy_table, deferred_indexes, deferre
 from lyceum.core.db.copy import copy_columns, raw_asyncpg_connection
 from lyceum.core.db.engine import close_db
 from lyceum.core.db.session import session
-from lyceum.core.db.url import drop_database, ensure_database_exists
 from lyceum.core.settings import reset_settings_cache
 from lyceum.tutormax import POOL
 from lyceum.tutormax.generate import (
     LOADED,
-    TRUNCATE,
     generate,
     keyed_tables,
 )
 from lyceum.tutormax.models import SCHEMA, Session
+from lyceum.tutormax.repository import TRUNCATE_ALL
 from lyceum.tutormax.synthetic import HISTORY_END, simulate_history
 
 RUNS = int(os.environ.get("BENCH_GENERATE_RUNS", "3"))
 SCALE, SEED, MONTHS = "default", 42, 12
 OPTIONS = GenerateOptions(seed=SEED, scale=SCALE, months=MONTHS)
 TARGET_SECONDS = 60.0
-DATABASE = "lyceum_bench_tutormax_generate"
 # generate()'s summary: "... in 31.2 s (model 6.9 s, COPY 9.8 s, indexes 12.0 s)"
 PHASES = re.compile(r"in ([\d.]+) s \(model ([\d.]+) s, COPY ([\d.]+) s, indexes ([\d.]+) s\)")
 Tables = dict[str, dict[str, Any]]
@@ -72,7 +73,7 @@ async def timed_load(tables: Tables) -> dict[str, float]:
     names = [name for name, _ in LOADED]
     started = time.perf_counter()
     async with session(profile="tutormax", pool=POOL) as db:
-        await db.execute(text(TRUNCATE))
+        await db.execute(text(TRUNCATE_ALL))
         raw = await raw_asyncpg_connection(await db.connection())
         async with deferred_indexes(raw, SCHEMA, names), deferred_keys(raw, SCHEMA, names):
             copy_started = time.perf_counter()
@@ -129,17 +130,11 @@ async def measure() -> tuple[dict[str, int], Runs, Runs, Runs]:
 
 
 def main() -> None:
-    url = base_database_url().set(database=DATABASE)
-    drop_database(url)
-    ensure_database_exists(url)
-    try:
-        lyceum_command(["db", "upgrade"], {**os.environ, "DATABASE_URL": url_string(url)})
+    with scratch_database("generate", app="tutormax") as url:
         info = machine(url)
         os.environ["DATABASE_URL"] = url_string(url)
         reset_settings_cache()
         counts, generated, loaded, bare = asyncio.run(measure())
-    finally:
-        drop_database(url)
 
     rows = sum(counts.values())
     total = median_of(generated, "wall")
@@ -155,22 +150,25 @@ def main() -> None:
     print(f"{rows:,} rows ({', '.join(f'{t} {n:,}' for t, n in counts.items())}); ", end="")
     print(f"{SCALE} scale, seed {SEED}, {MONTHS} months; median of {RUNS} (runs alternate)")
     table: list[list[object]] = [line("(a) generate(): model + load + ANALYZE", total)]
-    for key, label in (
-        ("model", "    model (NumPy simulation, rows)"),
-        ("copy", "    COPY incl. TRUNCATE, drops"),
-        ("indexes", "    keys, indexes, foreign keys rebuilt"),
-        ("rest", "    ANALYZE, record, commit"),
-    ):
-        if any(key in run for run in generated):
-            table.append([label, f"{median_of(generated, key):.2f}", ""])
+    table += phase_rows(
+        generated,
+        (
+            ("model", "model (NumPy simulation, rows)"),
+            ("copy", "COPY incl. TRUNCATE, drops"),
+            ("indexes", "keys, indexes, foreign keys rebuilt"),
+            ("rest", "ANALYZE, record, commit"),
+        ),
+    )
     table.append(line("(b) load alone: same rows, same path", load_alone))
-    for key, label in (
-        ("prepare", "    TRUNCATE + drops"),
-        ("copy", "    binary COPY (nothing to maintain)"),
-        ("indexes", "    keys, indexes, foreign keys rebuilt"),
-        ("commit", "    commit"),
-    ):
-        table.append([label, f"{median_of(loaded, key):.2f}", ""])
+    table += phase_rows(
+        loaded,
+        (
+            ("prepare", "TRUNCATE + drops"),
+            ("copy", "binary COPY (nothing to maintain)"),
+            ("indexes", "keys, indexes, foreign keys rebuilt"),
+            ("commit", "commit"),
+        ),
+    )
     table.append(line("(c) sessions alone into a bare table", bare_sessions, counts["sessions"]))
     print_table(
         "TutorMax history generation (each phase: its own median)",
@@ -192,15 +190,9 @@ def main() -> None:
         "rows": rows,
         "rows_per_table": counts,
         "generate_seconds_median": round(total, 3),
-        "generate_phases_median": {
-            k: round(median_of(generated, k), 3)
-            for k in ("model", "copy", "indexes", "rest")
-            if any(k in run for run in generated)
-        },
+        "generate_phases_median": phase_medians(generated, GENERATE_PHASE_KEYS),
         "load_alone_seconds_median": round(load_alone, 3),
-        "load_alone_phases_median": {
-            k: round(median_of(loaded, k), 3) for k in ("prepare", "copy", "indexes", "commit")
-        },
+        "load_alone_phases_median": phase_medians(loaded, LOAD_PHASE_KEYS),
         "bare_sessions_copy_seconds_median": round(bare_sessions, 3),
         "bare_sessions_rows_per_second": round(counts["sessions"] / bare_sessions),
         "ratio_generate_over_load_alone": round(total / load_alone, 3),
