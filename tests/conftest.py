@@ -18,6 +18,7 @@ from alembic.config import Config
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from lyceum.core.db import migrate
 from lyceum.core.db.engine import close_db, get_engine
 from lyceum.core.db.session import bind_sessions_to
 from lyceum.core.db.url import drop_database
@@ -33,9 +34,7 @@ from tests.fixtures.services import (
 
 
 def alembic_config() -> Config:
-    config = Config(str(REPO_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
-    return config
+    return migrate.alembic_config(REPO_ROOT)
 
 
 @pytest.fixture(scope="session")

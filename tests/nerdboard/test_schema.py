@@ -14,13 +14,11 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, create_engine, pool, text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.settings import sync_url
-from tests.conftest import alembic_config
 from tests.fixtures import services
 
 UUID_PK = ("uuid", False, "gen_random_uuid()")
@@ -473,18 +471,11 @@ def _nerdboard_relations(connection: Connection) -> set[str]:
 def test_downgrade_to_0002_removes_the_schema_and_upgrade_restores_it(
     scratch_database: URL,
 ) -> None:
-    engine = create_engine(sync_url(scratch_database), poolclass=pool.NullPool)
-    config = alembic_config()
-    try:
-        with engine.connect() as migrating, engine.connect() as looking:
-            config.attributes["connection"] = migrating
-            command.upgrade(config, "head")
-            built = _nerdboard_relations(looking)
-            assert TABLES | set(EXPECTED_INDEXES) <= built
-            command.downgrade(config, "0002")
-            assert _nerdboard_relations(looking) == set()
-            command.upgrade(config, "head")
-            assert _nerdboard_relations(looking) == built
-            looking.rollback()
-    finally:
-        engine.dispose()
+    with services.migration_connections(scratch_database) as (config, _, looking):
+        command.upgrade(config, "head")
+        built = _nerdboard_relations(looking)
+        assert TABLES | set(EXPECTED_INDEXES) <= built
+        command.downgrade(config, "0002")
+        assert _nerdboard_relations(looking) == set()
+        command.upgrade(config, "head")
+        assert _nerdboard_relations(looking) == built

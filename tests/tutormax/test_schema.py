@@ -14,13 +14,11 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, create_engine, pool, text
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.settings import sync_url
 from lyceum.tutormax import models
-from tests.conftest import alembic_config
 from tests.fixtures import services
 from tests.tutormax.rows import (
     BAD_ROWS,
@@ -482,22 +480,15 @@ def _tutormax_objects(connection: Connection) -> set[str]:
 def test_downgrade_to_0004_removes_the_tables_and_upgrade_restores_them(
     scratch_database: URL,
 ) -> None:
-    engine = create_engine(sync_url(scratch_database), poolclass=pool.NullPool)
-    config = alembic_config()
-    try:
-        with engine.connect() as migrating, engine.connect() as looking:
-            config.attributes["connection"] = migrating
-            command.upgrade(config, "head")
-            built = _tutormax_objects(looking)
-            expected = {f"relation {name}" for name in TABLES | set(EXPECTED_INDEXES)}
-            assert expected <= built
-            assert {f"trigger trg_{t}_updated_at" for t in models.UPDATED_AT_TABLES} <= built
-            command.downgrade(config, "0004")
-            assert _tutormax_objects(looking) == set()
-            # The schema itself belongs to the platform migration and stays.
-            assert looking.execute(text("SELECT to_regnamespace('tutormax')")).scalar()
-            command.upgrade(config, "head")
-            assert _tutormax_objects(looking) == built
-            looking.rollback()
-    finally:
-        engine.dispose()
+    with services.migration_connections(scratch_database) as (config, _, looking):
+        command.upgrade(config, "head")
+        built = _tutormax_objects(looking)
+        expected = {f"relation {name}" for name in TABLES | set(EXPECTED_INDEXES)}
+        assert expected <= built
+        assert {f"trigger trg_{t}_updated_at" for t in models.UPDATED_AT_TABLES} <= built
+        command.downgrade(config, "0004")
+        assert _tutormax_objects(looking) == set()
+        # The schema itself belongs to the platform migration and stays.
+        assert looking.execute(text("SELECT to_regnamespace('tutormax')")).scalar()
+        command.upgrade(config, "head")
+        assert _tutormax_objects(looking) == built
