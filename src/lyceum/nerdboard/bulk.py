@@ -14,9 +14,8 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.sql.expression import FromClause
 
-from lyceum.core.db.bulk import copy_plan
+from lyceum.core.db.bulk import copy_table
 from lyceum.core.db.bulk import deferred_indexes as core_deferred_indexes
-from lyceum.core.db.copy import copy_columns
 from lyceum.nerdboard.marketplace import MarketBatch
 from lyceum.nerdboard.marketplace.state import RECENT_DAYS
 from lyceum.nerdboard.models import (
@@ -63,7 +62,7 @@ async def copy_batch(
         if _row_count(rows) == 0:
             written[name] = 0
             continue
-        written[name] = await copy_columns(connection, SCHEMA, name, copy_plan(table, rows))
+        written[name] = await copy_table(connection, table, rows)
         if progress is not None:
             progress(name, written[name])
     return written
@@ -223,7 +222,6 @@ __all__ = [
     "DATA_TABLES",
     "apply_updates",
     "copy_batch",
-    "copy_plan",
     "deferred_indexes",
     "load_market_tables",
 ]

@@ -34,6 +34,7 @@ from lyceum.core.generation_runs import (
 )
 from lyceum.tutormax import POOL
 from lyceum.tutormax.models import SCHEMA, Session, Student, StudentFeedback, Tutor, TutorEvent
+from lyceum.tutormax.repository import TRUNCATE_ALL
 from lyceum.tutormax.synthetic import HISTORY_END, SCALES, TutorMaxHistory, simulate_history
 
 if TYPE_CHECKING:
@@ -48,11 +49,6 @@ LOADED: tuple[tuple[str, FromClause], ...] = (
     ("sessions", Session.__table__),
     ("student_feedback", StudentFeedback.__table__),
     ("tutor_events", TutorEvent.__table__),
-)
-TRUNCATE = (
-    "TRUNCATE tutormax.tutors, tutormax.students, tutormax.sessions, tutormax.student_feedback,"
-    " tutormax.tutor_performance_metrics, tutormax.churn_predictions, tutormax.interventions,"
-    " tutormax.tutor_events"
 )
 ANALYZE = tuple(f"ANALYZE tutormax.{name}" for name, _ in LOADED)
 MAX_MONTHS = 60
@@ -119,7 +115,7 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
         "TutorMax: loading (COPY)", total=sum(counts[name] for name, _ in LOADED)
     )
     async with session(profile=APP, pool=POOL) as db:
-        await db.execute(text(TRUNCATE))
+        await db.execute(text(TRUNCATE_ALL))
         raw = await raw_asyncpg_connection(await db.connection())
         written: dict[str, int] = {}
         loaded = [name for name, _ in LOADED]
@@ -154,4 +150,4 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
     )
 
 
-__all__ = ["LOADED", "TRUNCATE", "generate", "keyed_tables"]
+__all__ = ["LOADED", "generate", "keyed_tables"]

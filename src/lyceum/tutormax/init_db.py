@@ -23,6 +23,7 @@ from lyceum.core.db.engine import database_url, get_sync_engine
 from lyceum.core.errors import ConfigurationError, Forbidden, LyceumError, Unavailable
 from lyceum.core.settings import Settings, load_settings
 from lyceum.tutormax.models import SCHEMA, TABLE_COLUMN_COUNTS
+from lyceum.tutormax.repository import TRUNCATE_ALL
 
 NEXT_STEPS = """\
 Next steps:
@@ -71,9 +72,8 @@ def inspect_database(settings: Settings) -> DatabaseState:
 
 
 def delete_tutormax_data(settings: Settings) -> None:
-    tables = ", ".join(f"{SCHEMA}.{table}" for table in TABLE_COLUMN_COUNTS)
     with get_sync_engine(settings).begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables}"))
+        connection.execute(text(TRUNCATE_ALL))
 
 
 def initialize(

@@ -26,6 +26,8 @@ from lyceum.tutormax.enums import (
     TutorStatus,
 )
 from lyceum.tutormax.models import (
+    SCHEMA,
+    TABLE_COLUMN_COUNTS,
     ChurnPrediction,
     Intervention,
     Session,
@@ -34,6 +36,9 @@ from lyceum.tutormax.models import (
     TutorEvent,
     TutorPerformanceMetric,
 )
+
+# Empties every TutorMax table in one statement (generator rebuilds, `init --reset`).
+TRUNCATE_ALL = "TRUNCATE " + ", ".join(f"{SCHEMA}.{table}" for table in TABLE_COLUMN_COUNTS)
 
 
 def _check_limit(limit: int | None) -> None:
@@ -325,6 +330,7 @@ async def get_tutor_statistics(
 
 
 __all__ = [
+    "TRUNCATE_ALL",
     "get_active_tutors",
     "get_first_sessions",
     "get_high_risk_tutors",
