@@ -1,0 +1,61 @@
+"""Mathvidya's fifteen tables in schema `mathvidya`, one file per group as in seed 003's
+"Database Models": enums, user, mapping, subscription, question, exam_template,
+exam_instance, evaluation, system. docs/mathvidya.md explains every column and constraint.
+"""
+
+from lyceum.mathvidya.enums import (
+    EvaluationStatus,
+    ExamStatus,
+    ExamType,
+    PlanType,
+    QuestionDifficulty,
+    QuestionStatus,
+    QuestionType,
+    RelationshipType,
+    SubscriptionStatus,
+    UserRole,
+)
+from lyceum.mathvidya.models.base import SCHEMA, MathvidyaBase
+from lyceum.mathvidya.models.evaluation import Evaluation, QuestionMark
+from lyceum.mathvidya.models.exam_instance import (
+    AnswerSheetUpload,
+    ExamInstance,
+    StudentMCQAnswer,
+    UnansweredQuestion,
+)
+from lyceum.mathvidya.models.exam_template import ExamTemplate
+from lyceum.mathvidya.models.mapping import ParentStudentMapping
+from lyceum.mathvidya.models.question import Question
+from lyceum.mathvidya.models.subscription import Subscription, SubscriptionPlan
+from lyceum.mathvidya.models.system import AuditLog, Holiday, SystemConfig
+from lyceum.mathvidya.models.user import User
+
+__all__ = [
+    "SCHEMA",
+    "AnswerSheetUpload",
+    "AuditLog",
+    "Evaluation",
+    "EvaluationStatus",
+    "ExamInstance",
+    "ExamStatus",
+    "ExamTemplate",
+    "ExamType",
+    "Holiday",
+    "MathvidyaBase",
+    "ParentStudentMapping",
+    "PlanType",
+    "Question",
+    "QuestionDifficulty",
+    "QuestionMark",
+    "QuestionStatus",
+    "QuestionType",
+    "RelationshipType",
+    "StudentMCQAnswer",
+    "Subscription",
+    "SubscriptionPlan",
+    "SubscriptionStatus",
+    "SystemConfig",
+    "UnansweredQuestion",
+    "User",
+    "UserRole",
+]
