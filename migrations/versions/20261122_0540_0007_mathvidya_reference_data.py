@@ -10,6 +10,7 @@ Revises: 0006
 Create Date: 2026-11-22 05:40:00+00:00
 """
 
+import json
 from collections.abc import Sequence
 from datetime import date
 
@@ -215,6 +216,18 @@ CONFIG: tuple[tuple[str, object, str], ...] = (
     ),
 )
 
+
+class JSONText(sa.types.TypeDecorator[str]):
+    """JSON sent as text and cast to jsonb by PostgreSQL: offline `--sql` output can render
+    a text literal, which it cannot do for a JSONB value."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def bind_expression(self, bindvalue: sa.BindParameter[str]) -> sa.ColumnElement[str]:
+        return sa.cast(bindvalue, postgresql.JSONB)
+
+
 plans = sa.table(
     "subscription_plans",
     sa.column(
@@ -226,7 +239,7 @@ plans = sa.table(
     sa.column("sla_hours", sa.SmallInteger),
     sa.column("leaderboard_access", sa.Boolean),
     sa.column("annual_price_inr", sa.Numeric(10, 2)),
-    sa.column("features", postgresql.JSONB),
+    sa.column("features", JSONText),
     sa.column("sort_order", sa.SmallInteger),
     schema="mathvidya",
 )
@@ -240,14 +253,14 @@ holidays = sa.table(
 system_config = sa.table(
     "system_config",
     sa.column("config_key", sa.String),
-    sa.column("config_value", postgresql.JSONB),
+    sa.column("config_value", JSONText),
     sa.column("description", sa.Text),
     schema="mathvidya",
 )
 
 
 def upgrade() -> None:
-    op.bulk_insert(plans, [dict(plan) for plan in PLANS])
+    op.bulk_insert(plans, [{**plan, "features": json.dumps(plan["features"])} for plan in PLANS])
     op.bulk_insert(
         holidays,
         [{"holiday_date": day, "name": name, "is_national": True} for day, name in HOLIDAYS],
@@ -255,7 +268,7 @@ def upgrade() -> None:
     op.bulk_insert(
         system_config,
         [
-            {"config_key": key, "config_value": value, "description": description}
+            {"config_key": key, "config_value": json.dumps(value), "description": description}
             for key, value, description in CONFIG
         ],
     )
