@@ -879,12 +879,11 @@ def upgrade() -> None:
         schema="mathvidya",
     )
     op.create_index(
-        "ix_subscriptions_user_id_active",
+        "ix_subscriptions_user_id_ends_at",
         "subscriptions",
-        ["user_id", "ends_at"],
+        ["user_id", sa.literal_column("ends_at DESC")],
         unique=False,
         schema="mathvidya",
-        postgresql_where=sa.text("status = 'active'"),
     )
     op.create_table(
         "system_config",

@@ -55,9 +55,11 @@ def expected_objects(metadata: MetaData, schema: str) -> tuple[set[str], set[str
         indexes.update(str(index.name) for index in table.indexes if index.name)
         indexes.update(table.info.get("extra_indexes", ()))
         for constraint in table.constraints:
-            if (
-                isinstance(constraint, PrimaryKeyConstraint | UniqueConstraint | ExcludeConstraint)
-                and constraint.name
+            if not constraint.name:
+                continue
+            # An exclusion constraint over expressions lists no columns, yet has its index.
+            if isinstance(constraint, ExcludeConstraint) or (
+                isinstance(constraint, PrimaryKeyConstraint | UniqueConstraint)
                 and len(constraint.columns) > 0  # a table without a primary key has an empty one
             ):
                 indexes.add(str(constraint.name))

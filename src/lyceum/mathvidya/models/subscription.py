@@ -117,13 +117,9 @@ class Subscription(TimestampMixin, MathvidyaBase):
             ondelete=RESTRICT,
             name="fk_subscriptions_user_id_users",
         ),
-        # The student's current subscription: checked on every exam request.
-        Index(
-            "ix_subscriptions_user_id_active",
-            "user_id",
-            "ends_at",
-            postgresql_where=text("status = 'active'"),
-        ),
+        # A student's subscriptions, latest first: the current one (checked on every exam
+        # request) and the billing history; also what a user deletion's RESTRICT check reads.
+        Index("ix_subscriptions_user_id_ends_at", "user_id", text("ends_at DESC")),
         Index("ix_subscriptions_plan_id", "plan_id"),
         # The nightly job that expires ended subscriptions.
         Index(

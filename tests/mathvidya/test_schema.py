@@ -1,0 +1,341 @@
+"""Mathvidya's schema as the catalog sees it (seed 003): the fifteen tables, the ten ENUM
+types, constraint and index counts, the exclusion constraint, triggers, delete rules, and a
+downgrade and upgrade of both migrations on a database of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import Connection, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lyceum.mathvidya.enums import PG_NAMES
+from tests.fixtures import services
+
+SCHEMA = "mathvidya"
+TABLES = {
+    "users",
+    "parent_student_mappings",
+    "subscription_plans",
+    "subscriptions",
+    "questions",
+    "exam_templates",
+    "exam_instances",
+    "student_mcq_answers",
+    "answer_sheet_uploads",
+    "unanswered_questions",
+    "evaluations",
+    "question_marks",
+    "audit_logs",
+    "holidays",
+    "system_config",
+}
+ENUM_VALUES = {
+    "user_role": ["student", "parent", "teacher", "admin"],
+    "relationship_type": ["father", "mother", "guardian", "other"],
+    "plan_type": ["basic", "premium_mcq", "premium", "centum"],
+    "subscription_status": ["pending", "active", "expired", "cancelled"],
+    "question_type": ["MCQ", "VSA", "SA", "LA"],
+    "question_difficulty": ["easy", "medium", "hard"],
+    "question_status": ["draft", "under_review", "active", "archived"],
+    "exam_type": ["board_exam", "section_wise", "unit_wise"],
+    "exam_status": [
+        "created", "in_progress", "submitted", "under_evaluation", "evaluated", "expired"
+    ],
+    "evaluation_status": ["pending", "assigned", "in_progress", "completed", "cancelled"],
+}  # fmt: skip
+# Every column typed by one of the ENUM types.
+ENUM_COLUMNS = {
+    ("users", "role"): "user_role",
+    ("parent_student_mappings", "parent_role"): "user_role",
+    ("parent_student_mappings", "student_role"): "user_role",
+    ("parent_student_mappings", "relationship_type"): "relationship_type",
+    ("subscription_plans", "plan_type"): "plan_type",
+    ("subscriptions", "user_role"): "user_role",
+    ("subscriptions", "status"): "subscription_status",
+    ("questions", "question_type"): "question_type",
+    ("questions", "difficulty"): "question_difficulty",
+    ("questions", "status"): "question_status",
+    ("exam_templates", "exam_type"): "exam_type",
+    ("exam_instances", "student_role"): "user_role",
+    ("exam_instances", "exam_type"): "exam_type",
+    ("exam_instances", "status"): "exam_status",
+    ("student_mcq_answers", "question_type"): "question_type",
+    ("unanswered_questions", "question_type"): "question_type",
+    ("evaluations", "exam_type"): "exam_type",
+    ("evaluations", "teacher_role"): "user_role",
+    ("evaluations", "status"): "evaluation_status",
+    ("question_marks", "question_type"): "question_type",
+    ("audit_logs", "actor_role"): "user_role",
+}
+PARTIAL_INDEXES = {
+    "ix_users_role_student_class_active",
+    "uq_parent_student_mappings_primary_contact",
+    "ix_subscriptions_ends_at_active",
+    "ix_questions_pick",
+    "uq_questions_active_version",
+    "ix_exam_templates_class_level_exam_type_active",
+    "ix_exam_instances_leaderboard",
+    "ix_exam_instances_awaiting_evaluation",
+    "ix_exam_instances_in_progress",
+    "ix_evaluations_teacher_queue",
+    "ix_evaluations_unassigned",
+    "ix_evaluations_open_sla_deadline",
+    "ix_evaluations_teacher_completed",
+    "ix_evaluations_sla_breached",
+    "ex_subscriptions_no_overlapping_active",
+}
+GIN_INDEXES = {
+    "ix_users_full_name_trgm": "gin_trgm_ops",
+    "ix_questions_tags": "array_ops",
+    "ix_questions_text_trgm": "gin_trgm_ops",
+    "ix_exam_templates_units": "array_ops",
+    "ix_exam_templates_config": "jsonb_path_ops",
+    "ix_audit_logs_details": "jsonb_path_ops",
+}
+COMPOSITE_INDEXES = {
+    "ix_questions_pick": 4,
+    "ix_exam_instances_student_user_id_status": 2,
+    "ix_exam_instances_student_user_id_created_at": 2,
+    "ix_exam_instances_leaderboard": 3,
+    "ix_evaluations_teacher_queue": 2,
+    "ix_evaluations_student_class_exam_type_status": 3,
+    "ix_audit_logs_entity": 3,
+    "ix_subscriptions_user_id_ends_at": 2,
+}
+# Foreign key → (ON DELETE, ON UPDATE) as pg_constraint codes: c cascade, r restrict,
+# n set null, a no action.
+FOREIGN_KEYS = {
+    "fk_parent_student_mappings_parent_users": ("c", "a"),
+    "fk_parent_student_mappings_student_users": ("c", "a"),
+    "fk_subscriptions_user_id_users": ("r", "a"),
+    "fk_subscriptions_plan_id_subscription_plans": ("r", "a"),
+    "fk_subscriptions_purchased_by_user_id_users": ("n", "a"),
+    "fk_questions_created_by_user_id_users": ("n", "a"),
+    "fk_questions_reviewed_by_user_id_users": ("n", "a"),
+    "fk_exam_templates_created_by_user_id_users": ("n", "a"),
+    "fk_exam_instances_student_user_id_users": ("r", "a"),
+    "fk_exam_instances_template_id_exam_templates": ("r", "a"),
+    "fk_exam_instances_subscription_id_subscriptions": ("r", "a"),
+    "fk_student_mcq_answers_exam_instance_id_exam_instances": ("c", "a"),
+    "fk_student_mcq_answers_question_id_questions": ("r", "c"),
+    "fk_answer_sheet_uploads_exam_instance_id_exam_instances": ("c", "a"),
+    "fk_unanswered_questions_exam_instance_id_exam_instances": ("c", "a"),
+    "fk_unanswered_questions_question_id_questions": ("r", "c"),
+    "fk_evaluations_exam_instance_id_exam_instances": ("c", "a"),
+    "fk_evaluations_teacher_user_id_users": ("r", "a"),
+    "fk_question_marks_evaluation_id_evaluations": ("c", "a"),
+    "fk_question_marks_question_id_questions": ("r", "c"),
+    "fk_system_config_updated_by_user_id_users": ("n", "a"),
+}
+UPDATED_AT_TABLES = TABLES - {"answer_sheet_uploads", "unanswered_questions", "audit_logs"}
+# Triggers that must fire even with session_replication_role = replica: tgenabled 'A'.
+ALWAYS_TRIGGERS = {
+    "trg_audit_logs_no_update_delete": "audit_logs",
+    "trg_audit_logs_no_truncate": "audit_logs",
+    "trg_exam_instances_frozen_after_start": "exam_instances",
+}
+
+
+async def _rows(db: AsyncSession, sql: str) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in (await db.execute(text(sql))).all()]
+
+
+async def test_the_fifteen_tables_have_uuid_keys_made_by_the_database(
+    db_session: AsyncSession,
+) -> None:
+    keys = await _rows(
+        db_session,
+        "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod),"
+        " pg_get_expr(d.adbin, d.adrelid)"
+        " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+        " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (k.conkey)"
+        " LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum"
+        " WHERE k.contype = 'p' AND c.relnamespace = 'mathvidya'::regnamespace",
+    )
+    assert {table for table, *_ in keys} == TABLES
+    assert len(keys) == len(TABLES), "every primary key is a single column"
+    assert {(column, kind, default) for _, column, kind, default in keys} == {
+        ("id", "uuid", "gen_random_uuid()")
+    }
+
+
+async def test_every_timestamp_is_timestamptz(db_session: AsyncSession) -> None:
+    kinds = dict(
+        await _rows(
+            db_session,
+            "SELECT data_type, count(*) FROM information_schema.columns"
+            " WHERE table_schema = 'mathvidya' AND data_type LIKE 'timestamp%' GROUP BY 1",
+        )
+    )
+    assert set(kinds) == {"timestamp with time zone"}
+    assert kinds["timestamp with time zone"] >= 30
+
+
+async def test_the_ten_enum_types_and_their_values(db_session: AsyncSession) -> None:
+    rows = await _rows(
+        db_session,
+        "SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)"
+        " FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid"
+        " WHERE t.typnamespace = 'mathvidya'::regnamespace GROUP BY t.typname",
+    )
+    assert dict(rows) == ENUM_VALUES  # type: ignore[arg-type]
+    # The Python enums are the same vocabulary, value for value.
+    assert {name: [m.value for m in enum] for enum, name in PG_NAMES.items()} == ENUM_VALUES
+
+
+async def test_enum_columns_use_the_native_types(db_session: AsyncSession) -> None:
+    rows = await _rows(
+        db_session,
+        "SELECT table_name, column_name, udt_name FROM information_schema.columns"
+        " WHERE table_schema = 'mathvidya' AND data_type = 'USER-DEFINED'",
+    )
+    assert {(table, column): udt for table, column, udt in rows} == ENUM_COLUMNS
+
+
+async def test_catalog_counts_meet_the_seed(db_session: AsyncSession) -> None:
+    counts = dict(
+        await _rows(
+            db_session,
+            "SELECT contype::text, count(*) FROM pg_constraint"
+            " WHERE connamespace = 'mathvidya'::regnamespace GROUP BY contype",
+        )
+    )
+    indexes = (
+        await db_session.execute(
+            text(
+                "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " WHERE c.relnamespace = 'mathvidya'::regnamespace AND NOT i.indisprimary"
+            )
+        )
+    ).scalar_one()
+    enum_types = (
+        await db_session.execute(
+            text(
+                "SELECT count(*) FROM pg_type"
+                " WHERE typnamespace = 'mathvidya'::regnamespace AND typtype = 'e'"
+            )
+        )
+    ).scalar_one()
+    assert counts["c"] >= 30
+    assert counts["u"] >= 15
+    assert counts["x"] == 1
+    assert counts["f"] == len(FOREIGN_KEYS)
+    assert indexes >= 45
+    assert enum_types == 10
+
+
+async def test_partial_gin_and_composite_indexes(db_session: AsyncSession) -> None:
+    rows = await _rows(
+        db_session,
+        "SELECT c.relname, i.indpred IS NOT NULL, am.amname, i.indnkeyatts,"
+        " (SELECT string_agg(o.opcname, ',') FROM unnest(i.indclass) AS k(oid)"
+        "  JOIN pg_opclass o ON o.oid = k.oid)"
+        " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        " JOIN pg_am am ON am.oid = c.relam WHERE c.relnamespace = 'mathvidya'::regnamespace",
+    )
+    indexes = {
+        name: (partial, method, width, opclasses)
+        for name, partial, method, width, opclasses in rows
+    }
+    assert {name for name, (partial, *_) in indexes.items() if partial} == PARTIAL_INDEXES
+    gin = {
+        name: opclasses for name, (_, method, _, opclasses) in indexes.items() if method == "gin"
+    }
+    assert gin == GIN_INDEXES
+    assert indexes["ix_audit_logs_occurred_at"][1] == "brin"
+    assert indexes["ex_subscriptions_no_overlapping_active"][1] == "gist"
+    assert {name: indexes[name][2] for name in COMPOSITE_INDEXES} == COMPOSITE_INDEXES
+
+
+async def test_exclusion_constraint_on_active_subscription_periods(
+    db_session: AsyncSession,
+) -> None:
+    definition = (
+        await db_session.execute(
+            text(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conname = 'ex_subscriptions_no_overlapping_active'"
+                " AND connamespace = 'mathvidya'::regnamespace"
+            )
+        )
+    ).scalar_one()
+    assert definition.startswith("EXCLUDE USING gist (user_id WITH =,")
+    assert "tstzrange(starts_at, ends_at, '[)'::text) WITH &&" in definition
+    assert "WHERE ((status = 'active'::mathvidya.subscription_status))" in definition
+    installed = (
+        await db_session.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'btree_gist'"))
+    ).scalar()
+    assert installed == 1
+
+
+async def test_foreign_keys_have_the_designed_delete_and_update_rules(
+    db_session: AsyncSession,
+) -> None:
+    rows = await _rows(
+        db_session,
+        "SELECT conname, confdeltype::text, confupdtype::text FROM pg_constraint"
+        " WHERE connamespace = 'mathvidya'::regnamespace AND contype = 'f'",
+    )
+    assert {name: (on_delete, on_update) for name, on_delete, on_update in rows} == FOREIGN_KEYS
+
+
+async def test_triggers_and_which_fire_always(db_session: AsyncSession) -> None:
+    rows = await _rows(
+        db_session,
+        "SELECT c.relname, t.tgname, t.tgenabled::text FROM pg_trigger t"
+        " JOIN pg_class c ON c.oid = t.tgrelid"
+        " WHERE c.relnamespace = 'mathvidya'::regnamespace AND NOT t.tgisinternal",
+    )
+    enabled = {(table, name): mode for table, name, mode in rows}
+    expected = {(table, f"trg_{table}_updated_at"): "O" for table in UPDATED_AT_TABLES}
+    expected |= {(table, name): "A" for name, table in ALWAYS_TRIGGERS.items()}
+    assert enabled == expected
+
+
+def _mathvidya_objects(connection: Connection) -> set[str]:
+    """Relations, constraints, triggers, types and functions in the schema."""
+    return set(
+        connection.execute(
+            text(
+                "SELECT 'relation ' || relname FROM pg_class"
+                " WHERE relnamespace = 'mathvidya'::regnamespace"
+                " UNION ALL SELECT 'constraint ' || conname FROM pg_constraint"
+                " WHERE connamespace = 'mathvidya'::regnamespace"
+                " UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal"
+                " AND tgrelid IN (SELECT oid FROM pg_class"
+                " WHERE relnamespace = 'mathvidya'::regnamespace)"
+                " UNION ALL SELECT 'type ' || typname FROM pg_type"
+                " WHERE typnamespace = 'mathvidya'::regnamespace AND typtype = 'e'"
+                " UNION ALL SELECT 'function ' || proname FROM pg_proc"
+                " WHERE pronamespace = 'mathvidya'::regnamespace"
+            )
+        ).scalars()
+    )
+
+
+@pytest.fixture
+def scratch_database(database_url: URL) -> Iterator[URL]:
+    with services.scratch_database(database_url, "mathvidya_scratch") as scratch:
+        yield scratch
+
+
+@pytest.mark.slow
+def test_downgrade_to_0005_removes_everything_and_upgrade_restores_it(
+    scratch_database: URL,
+) -> None:
+    with services.migration_connections(scratch_database) as (config, _, looking):
+        command.upgrade(config, "head")
+        built = _mathvidya_objects(looking)
+        assert {f"relation {table}" for table in TABLES} <= built
+        assert {f"type {name}" for name in ENUM_VALUES} <= built
+        assert {"function reject_audit_log_change", "function freeze_started_exam"} <= built
+        command.downgrade(config, "0005")
+        assert _mathvidya_objects(looking) == set()
+        # The schema itself belongs to the platform migration and stays.
+        assert looking.execute(text("SELECT to_regnamespace('mathvidya')")).scalar()
+        command.upgrade(config, "head")
+        assert _mathvidya_objects(looking) == built
