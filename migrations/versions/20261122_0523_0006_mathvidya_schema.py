@@ -97,11 +97,12 @@ BEGIN
         OR NEW.questions_snapshot IS DISTINCT FROM OLD.questions_snapshot
         OR NEW.template_id IS DISTINCT FROM OLD.template_id
         OR NEW.student_user_id IS DISTINCT FROM OLD.student_user_id
+        OR NEW.subscription_id IS DISTINCT FROM OLD.subscription_id
         OR NEW.total_marks IS DISTINCT FROM OLD.total_marks
         OR NEW.duration_minutes IS DISTINCT FROM OLD.duration_minutes
         OR NEW.started_at IS DISTINCT FROM OLD.started_at
     ) THEN
-        RAISE EXCEPTION 'exam % started at %: its paper (snapshots, template, marks, duration, start) cannot change',
+        RAISE EXCEPTION 'exam % started at %: its paper (snapshots, template, subscription, marks, duration, start) cannot change',
             OLD.id, OLD.started_at
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
@@ -326,7 +327,7 @@ def upgrade() -> None:
             name=op.f("ck_users_email_format"),
         ),
         sa.CheckConstraint(
-            "password_hash LIKE '$argon2id$%%'", name=op.f("ck_users_password_hash_argon2id")
+            "password_hash LIKE '$argon2id$%'", name=op.f("ck_users_password_hash_argon2id")
         ),
         sa.CheckConstraint("phone ~ '^\\+?[0-9]{10,15}$'", name=op.f("ck_users_phone_format")),
         sa.CheckConstraint(

@@ -160,6 +160,8 @@ FROZEN_CHANGES = [
     "template_snapshot = '{\"sections\": []}'",
     "total_marks = 20",
     "duration_minutes = 60",
+    # The exam counted against one subscription's quota; it cannot be moved to another.
+    "subscription_id = gen_random_uuid()",
     "started_at = started_at - interval '1 hour'",
 ]
 

@@ -115,7 +115,7 @@ class Question(TimestampMixin, MathvidyaBase):
         ),
         Index("ix_questions_created_by_user_id", "created_by_user_id"),
         Index("ix_questions_reviewed_by_user_id", "reviewed_by_user_id"),
-        # Exactly one version of a question is live.
+        # At most one version of a question is live (none while all are drafts or retired).
         Index(
             "uq_questions_active_version",
             "question_code",
