@@ -317,7 +317,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "(role = 'student' AND student_class IN ('X', 'XII')) OR (role <> 'student' AND student_class IS NULL)",
+            "(role = 'student' AND student_class IS NOT NULL AND student_class IN ('X', 'XII')) OR (role <> 'student' AND student_class IS NULL)",
             name=op.f("ck_users_student_class_by_role"),
         ),
         sa.CheckConstraint("btrim(first_name) <> ''", name=op.f("ck_users_first_name_not_blank")),
@@ -404,7 +404,7 @@ def upgrade() -> None:
             name=op.f("ck_exam_templates_unit_wise_names_units"),
         ),
         sa.CheckConstraint(
-            "jsonb_typeof(config) = 'object' AND jsonb_typeof(config -> 'sections') = 'array' AND jsonb_array_length(config -> 'sections') >= 1",
+            "jsonb_typeof(config) = 'object' AND CASE WHEN jsonb_typeof(config -> 'sections') = 'array' THEN jsonb_array_length(config -> 'sections') >= 1 ELSE false END",
             name=op.f("ck_exam_templates_config_has_sections"),
         ),
         sa.CheckConstraint(
@@ -651,7 +651,7 @@ def upgrade() -> None:
             name=op.f("ck_questions_marking_scheme_is_array"),
         ),
         sa.CheckConstraint(
-            "jsonb_typeof(mcq_choices) = 'array' AND jsonb_array_length(mcq_choices) = 4",
+            'mcq_choices IS NULL OR CASE WHEN jsonb_typeof(mcq_choices) = \'array\' THEN jsonb_array_length(mcq_choices) = 4 AND mcq_choices @> \'[{"key": "A"}, {"key": "B"}, {"key": "C"}, {"key": "D"}]\' ELSE false END',
             name=op.f("ck_questions_mcq_choices_four"),
         ),
         sa.CheckConstraint(
@@ -997,7 +997,7 @@ def upgrade() -> None:
             name=op.f("ck_exam_instances_submitted_at_iff_submitted"),
         ),
         sa.CheckConstraint(
-            "jsonb_typeof(questions_snapshot) = 'array' AND jsonb_array_length(questions_snapshot) >= 1",
+            "CASE WHEN jsonb_typeof(questions_snapshot) = 'array' THEN jsonb_array_length(questions_snapshot) >= 1 ELSE false END",
             name=op.f("ck_exam_instances_questions_snapshot_not_empty"),
         ),
         sa.CheckConstraint(
@@ -1035,6 +1035,10 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "percentage = round(total_score * 100 / total_marks, 2)",
             name=op.f("ck_exam_instances_percentage_of_total"),
+        ),
+        sa.CheckConstraint(
+            "(percentage IS NULL) = (total_score IS NULL)",
+            name=op.f("ck_exam_instances_percentage_with_total"),
         ),
         sa.CheckConstraint(
             "percentage BETWEEN 0 AND 100", name=op.f("ck_exam_instances_percentage_range")

@@ -100,6 +100,9 @@ class ExamInstance(TimestampMixin, MathvidyaBase):
         CheckConstraint(
             "percentage = round(total_score * 100 / total_marks, 2)", name="percentage_of_total"
         ),
+        CheckConstraint(
+            "(percentage IS NULL) = (total_score IS NULL)", name="percentage_with_total"
+        ),
         CheckConstraint("started_at >= created_at", name="started_after_created"),
         CheckConstraint("submitted_at >= started_at", name="submitted_after_started"),
         CheckConstraint("evaluated_at >= submitted_at", name="evaluated_after_submitted"),
@@ -125,8 +128,8 @@ class ExamInstance(TimestampMixin, MathvidyaBase):
             "jsonb_typeof(template_snapshot) = 'object'", name="template_snapshot_is_object"
         ),
         CheckConstraint(
-            "jsonb_typeof(questions_snapshot) = 'array'"
-            " AND jsonb_array_length(questions_snapshot) >= 1",
+            "CASE WHEN jsonb_typeof(questions_snapshot) = 'array'"
+            " THEN jsonb_array_length(questions_snapshot) >= 1 ELSE false END",
             name="questions_snapshot_not_empty",
         ),
         # Students with history are deactivated, not deleted.

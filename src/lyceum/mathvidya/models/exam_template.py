@@ -55,9 +55,11 @@ class ExamTemplate(TimestampMixin, MathvidyaBase):
         not_blank("name"),
         between("total_marks", 1, 100),
         between("duration_minutes", 5, 240),
+        # CASE, not AND: jsonb_array_length raises on a non-array, and AND promises no order;
+        # ELSE false also catches a missing key, whose NULL would otherwise pass.
         CheckConstraint(
-            "jsonb_typeof(config) = 'object' AND jsonb_typeof(config -> 'sections') = 'array'"
-            " AND jsonb_array_length(config -> 'sections') >= 1",
+            "jsonb_typeof(config) = 'object' AND CASE WHEN jsonb_typeof(config -> 'sections')"
+            " = 'array' THEN jsonb_array_length(config -> 'sections') >= 1 ELSE false END",
             name="config_has_sections",
         ),
         CheckConstraint("array_position(units, NULL) IS NULL", name="units_no_nulls"),

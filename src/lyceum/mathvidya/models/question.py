@@ -78,8 +78,12 @@ class Question(TimestampMixin, MathvidyaBase):
         CheckConstraint(
             "(question_type = 'MCQ') = (correct_option IS NOT NULL)", name="correct_option_iff_mcq"
         ),
+        # Exactly four choices keyed A, B, C and D (NULL mcq_choices passes: not an MCQ).
         CheckConstraint(
-            "jsonb_typeof(mcq_choices) = 'array' AND jsonb_array_length(mcq_choices) = 4",
+            "mcq_choices IS NULL OR CASE WHEN jsonb_typeof(mcq_choices) = 'array'"
+            " THEN jsonb_array_length(mcq_choices) = 4"
+            ' AND mcq_choices @> \'[{"key": "A"}, {"key": "B"}, {"key": "C"},'
+            ' {"key": "D"}]\' ELSE false END',
             name="mcq_choices_four",
         ),
         CheckConstraint(f"correct_option IN ({OPTIONS_SQL})", name="correct_option_valid"),

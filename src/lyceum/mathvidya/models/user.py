@@ -35,7 +35,9 @@ class User(TimestampMixin, MathvidyaBase):
         UniqueConstraint("id", "role"),
         # Seed 003: students are in class X or XII; no other role has a class.
         CheckConstraint(
-            f"(role = 'student' AND student_class IN ({CLASS_LEVELS_SQL}))"
+            # IS NOT NULL: a NULL class would make the CHECK unknown, which passes.
+            f"(role = 'student' AND student_class IS NOT NULL"
+            f" AND student_class IN ({CLASS_LEVELS_SQL}))"
             " OR (role <> 'student' AND student_class IS NULL)",
             name="student_class_by_role",
         ),
