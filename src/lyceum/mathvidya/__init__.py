@@ -1,15 +1,101 @@
 """Mathvidya: CBSE class X/XII maths exam practice and teacher evaluation.
 
 The package exports what seed 003's `models` package does (the fifteen models and ten
-enums) and the connection API (`engine`, `AsyncSessionLocal`, `get_db`) of its `database.py`.
+enums) and its `database.py` (`get_engine`, `AsyncSessionLocal`, `get_db`), from
+`lyceum.mathvidya.connection`.
 """
 
-from lyceum.core.appspec import AppSpec
+from typing import TYPE_CHECKING
 
-# Seed 003 names no pool sizes: the platform default applies.
+from lyceum.core.appspec import AppSpec, GenerateOptions
+from lyceum.mathvidya.connection import (
+    POOL,
+    AsyncSessionLocal,
+    close_db,
+    get_db,
+    get_engine,
+    get_session,
+)
+from lyceum.mathvidya.models import (
+    AnswerSheetUpload,
+    AuditLog,
+    Evaluation,
+    EvaluationStatus,
+    ExamInstance,
+    ExamStatus,
+    ExamTemplate,
+    ExamType,
+    Holiday,
+    ParentStudentMapping,
+    PlanType,
+    Question,
+    QuestionDifficulty,
+    QuestionMark,
+    QuestionStatus,
+    QuestionType,
+    RelationshipType,
+    StudentMCQAnswer,
+    Subscription,
+    SubscriptionPlan,
+    SubscriptionStatus,
+    SystemConfig,
+    UnansweredQuestion,
+    User,
+    UserRole,
+)
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+
+# Imported lazily: registering the app must not load the synthetic-data model into every CLI
+# command.
+async def _generate(options: GenerateOptions, progress: "Progress") -> str:
+    from lyceum.mathvidya.generate import generate
+
+    return await generate(options, progress)
+
+
 app_spec = AppSpec(
     name="mathvidya",
     title="Mathvidya",
     description="CBSE maths exam practice, MCQ auto-marking and teacher evaluation under an SLA",
+    pool=POOL,
     models_module="lyceum.mathvidya.models",
+    generate=_generate,
 )
+
+__all__ = [
+    "POOL",
+    "AnswerSheetUpload",
+    "AsyncSessionLocal",
+    "AuditLog",
+    "Evaluation",
+    "EvaluationStatus",
+    "ExamInstance",
+    "ExamStatus",
+    "ExamTemplate",
+    "ExamType",
+    "Holiday",
+    "ParentStudentMapping",
+    "PlanType",
+    "Question",
+    "QuestionDifficulty",
+    "QuestionMark",
+    "QuestionStatus",
+    "QuestionType",
+    "RelationshipType",
+    "StudentMCQAnswer",
+    "Subscription",
+    "SubscriptionPlan",
+    "SubscriptionStatus",
+    "SystemConfig",
+    "UnansweredQuestion",
+    "User",
+    "UserRole",
+    "app_spec",
+    "close_db",
+    "get_db",
+    "get_engine",
+    "get_session",
+]

@@ -147,12 +147,13 @@ class Question(TimestampMixin, MathvidyaBase):
     # Object-storage key of a figure, if the question has one.
     question_image_key: Mapped[str | None] = mapped_column(String(500))
     # [{"key": "A", "text": "..."}, ... four entries] for MCQs.
-    mcq_choices: Mapped[list[dict[str, str]] | None] = mapped_column(JSONB)
+    # none_as_null: Python None is SQL NULL (not JSON null), which the CHECKs rely on.
+    mcq_choices: Mapped[list[dict[str, str]] | None] = mapped_column(JSONB(none_as_null=True))
     correct_option: Mapped[str | None] = mapped_column(String(1))
     # What a full answer contains, for teachers marking VSA/SA/LA answers.
     model_answer: Mapped[str | None] = mapped_column(Text)
     # Step marks: [{"step": "...", "marks": 1}, ...].
-    marking_scheme: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    marking_scheme: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB(none_as_null=True))
     explanation: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(
         ARRAY(String(50)), nullable=False, server_default=text("'{}'")

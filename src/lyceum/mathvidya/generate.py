@@ -1,0 +1,232 @@
+"""`lyceum generate mathvidya`: synthetic Mathvidya data (`synthetic/`), loaded in one
+transaction that replaces the previous generated data.
+
+Generated tables: users, parent links, subscriptions, the question bank, exam templates and
+the exam history (instances, MCQ answers, answer-sheet pages, declared unanswered questions,
+evaluations, question marks). Left alone: migration 0007's reference rows (plans, holidays,
+settings), which the model reads, and `audit_logs`, which is append-only (its trigger refuses
+TRUNCATE) and stays empty.
+
+Every generated account shares one password hash: the platform's published demo password
+(`LYCEUM_DEMO_PASSWORD`, see `core.operators`), hashed once per run because Argon2id costs
+~50 ms a hash. Accounts with a published password must not exist in production, so the
+generator refuses to run there.
+
+Rows go in with SQLAlchemy Core executemany (about 75k rows at the default scale, a few
+seconds): binary COPY (`core.db.bulk`) would send native ENUMs fine (as text) but encodes
+SMALLINT columns as int4, which the server refuses, and has no encoding for NUMERIC; every
+table here but users and the parent links has one or the other. `users` is emptied with
+DELETE, not TRUNCATE: `system_config` refers to it and must keep its rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, insert, select, text
+from sqlalchemy.dialects.postgresql import JSONB
+
+from lyceum.core.appspec import GenerateOptions
+from lyceum.core.auth import hash_password
+from lyceum.core.errors import Forbidden, InvalidInput
+from lyceum.core.generation_runs import (
+    latest_generation_run,
+    record_generation_run,
+    same_parameters,
+)
+from lyceum.core.operators import demo_password
+from lyceum.core.settings import get_settings
+from lyceum.mathvidya.connection import get_session
+from lyceum.mathvidya.models import (
+    SCHEMA,
+    AnswerSheetUpload,
+    Evaluation,
+    ExamInstance,
+    ExamTemplate,
+    Holiday,
+    ParentStudentMapping,
+    Question,
+    QuestionMark,
+    StudentMCQAnswer,
+    Subscription,
+    SubscriptionPlan,
+    UnansweredQuestion,
+    User,
+)
+from lyceum.mathvidya.synthetic import (
+    MAX_MONTHS,
+    SCALES,
+    TABLES,
+    MathvidyaData,
+    PlanTerms,
+    generate_dataset,
+)
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+APP = "mathvidya"
+ORM_TABLES: dict[str, Any] = {
+    "users": User,
+    "parent_student_mappings": ParentStudentMapping,
+    "subscriptions": Subscription,
+    "questions": Question,
+    "exam_templates": ExamTemplate,
+    "exam_instances": ExamInstance,
+    "student_mcq_answers": StudentMCQAnswer,
+    "answer_sheet_uploads": AnswerSheetUpload,
+    "unanswered_questions": UnansweredQuestion,
+    "evaluations": Evaluation,
+    "question_marks": QuestionMark,
+}
+# Children first; one statement, so the foreign keys among them do not object.
+TRUNCATE_GENERATED = "TRUNCATE " + ", ".join(
+    f"{SCHEMA}.{name}" for name in reversed(TABLES) if name != "users"
+)
+DELETE_USERS = f"DELETE FROM {SCHEMA}.users"  # noqa: S608 - a constant
+# Rows per executemany call, so progress moves while a big table loads.
+CHUNK = 5_000
+
+
+def _validate(options: GenerateOptions) -> None:
+    if options.scale not in SCALES:
+        raise InvalidInput(f"unknown scale {options.scale!r}; choose one of {', '.join(SCALES)}")
+    if not 1 <= options.months <= MAX_MONTHS:
+        raise InvalidInput(
+            f"months must be between 1 and {MAX_MONTHS} for Mathvidya (the exam history lies"
+            f" within the current subscription year), got {options.months}"
+        )
+    if get_settings().env == "production":
+        raise Forbidden("Mathvidya demo data (accounts with a published password) is not"
+                        " generated in production")  # fmt: skip
+
+
+async def _has_data(db: AsyncSession) -> bool:
+    query = text(f"SELECT EXISTS (SELECT FROM {SCHEMA}.questions)")  # noqa: S608 - a constant
+    return bool((await db.execute(query)).scalar())
+
+
+async def reference_data(db: AsyncSession) -> tuple[list[PlanTerms], set[date]]:
+    """Migration 0007's plans and holidays, which the model builds on."""
+    plans = [
+        PlanTerms(
+            id=plan.id,
+            plan_type=plan.plan_type,
+            exams_per_month=plan.exams_per_month,
+            sla_hours=plan.sla_hours,
+            leaderboard_access=plan.leaderboard_access,
+            annual_price_inr=plan.annual_price_inr,
+        )
+        for plan in (await db.execute(select(SubscriptionPlan))).scalars()
+    ]
+    holidays = set((await db.execute(select(Holiday.holiday_date))).scalars())
+    return plans, holidays
+
+
+def _json_null_groups(table: Table, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """`rows` grouped by which nullable JSONB columns are None, those keys dropped: a None
+    bound to a JSONB column is stored as the JSON value `null`, not SQL NULL (which a CHECK
+    such as `marking_scheme_is_array` must see), and an omitted column takes its NULL default.
+    """
+    nullable = [c.name for c in table.columns if isinstance(c.type, JSONB) and c.nullable]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        absent = tuple(name for name in nullable if row.get(name) is None)
+        groups.setdefault(absent, []).append(
+            {k: v for k, v in row.items() if k not in absent} if absent else row
+        )
+    return list(groups.values())
+
+
+async def load(
+    db: AsyncSession, data: MathvidyaData, password_hash: str, progress: Progress
+) -> dict[str, int]:
+    """Replace the generated tables with `data`'s rows; returns rows written per table."""
+    task = progress.add_task("Mathvidya: loading", total=sum(data.row_counts().values()))
+    await db.execute(text(TRUNCATE_GENERATED))
+    await db.execute(text(DELETE_USERS))
+    written: dict[str, int] = {}
+    for name in TABLES:
+        table: Table = ORM_TABLES[name].__table__
+        rows = data.tables[name]
+        if name == "users":
+            rows = [{**row, "password_hash": password_hash} for row in rows]
+        for group in _json_null_groups(table, rows):
+            for start in range(0, len(group), CHUNK):
+                chunk = group[start : start + CHUNK]
+                await db.execute(insert(table), chunk)
+                progress.advance(task, len(chunk))
+        written[name] = len(rows)
+    for name in TABLES:
+        await db.execute(text(f"ANALYZE {SCHEMA}.{name}"))
+    return written
+
+
+async def generate(options: GenerateOptions, progress: Progress) -> str:
+    """Replace Mathvidya's generated data with the data for `options`; one-line summary."""
+    _validate(options)
+    if options.skip_if_present:
+        async with get_session() as db:
+            previous = await latest_generation_run(db, APP)
+            if same_parameters(previous, options) and await _has_data(db):
+                return f"data already generated (seed {options.seed}, {options.scale} scale)"
+
+    started = time.perf_counter()
+    model_task = progress.add_task("Mathvidya: generating", total=100)
+
+    def report(fraction: float) -> None:
+        progress.update(model_task, completed=round(100 * fraction, 1))
+
+    async with get_session() as db:
+        plans, holidays = await reference_data(db)
+        data, password_hash = await asyncio.gather(
+            asyncio.to_thread(
+                generate_dataset,
+                options.scale,
+                options.seed,
+                plans,
+                holidays,
+                options.months,
+                report,
+            ),
+            asyncio.to_thread(hash_password, demo_password()),
+        )
+        modelled = time.perf_counter() - started
+        written = await load(db, data, password_hash, progress)
+        loaded = time.perf_counter() - started
+        await record_generation_run(
+            db,
+            APP,
+            options,
+            {
+                "rows": written,
+                "as_of": data.as_of.isoformat(),
+                "active_questions": sum(1 for q in data.questions if q.status == "active"),
+                "model_seconds": round(modelled, 2),
+                "load_seconds": round(loaded - modelled, 2),
+            },
+        )
+    elapsed = time.perf_counter() - started
+    roles = {
+        role: sum(1 for u in data.tables["users"] if u["role"] == role)
+        for role in ("student", "parent", "teacher", "admin")
+    }
+    active = sum(1 for q in data.questions if q.status == "active")
+    return (
+        f"{written['users']:,} users ({roles['student']:,} students, {roles['parent']:,} parents,"
+        f" {roles['teacher']} teachers, {roles['admin']} admins),"
+        f" {written['questions']:,} questions ({active:,} active),"
+        f" {written['exam_templates']} exam templates,"
+        f" {written['subscriptions']:,} subscriptions, {written['exam_instances']:,} exams,"
+        f" {written['student_mcq_answers']:,} MCQ answers, {written['evaluations']:,} evaluations,"
+        f" {written['question_marks']:,} question marks as of {data.as_of:%Y-%m-%d}"
+        f" (seed {options.seed}, {options.scale}) in {elapsed:.1f} s (model {modelled:.1f} s,"
+        f" load {loaded - modelled:.1f} s); demo logins demo.<role>@example.com"
+    )
+
+
+__all__ = ["ORM_TABLES", "TRUNCATE_GENERATED", "generate", "load", "reference_data"]
