@@ -4,7 +4,6 @@ that data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -146,12 +145,6 @@ def _counts(connection: Connection) -> dict[str, int]:
     counts = {name: rows for name, rows in connection.execute(text(VERIFICATION_QUERY))}
     connection.execute(text("RESET search_path"))
     return counts
-
-
-@pytest.fixture
-def scratch_database(database_url: URL) -> Iterator[URL]:
-    with services.scratch_database(database_url, "mathvidya_data") as scratch:
-        yield scratch
 
 
 @pytest.mark.slow

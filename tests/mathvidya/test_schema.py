@@ -4,35 +4,18 @@ downgrade and upgrade of both migrations on a database of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from alembic import command
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.mathvidya.enums import PG_NAMES
 from tests.fixtures import services
+from tests.mathvidya.rows_base import TABLES as ALL_TABLES
 
 SCHEMA = "mathvidya"
-TABLES = {
-    "users",
-    "parent_student_mappings",
-    "subscription_plans",
-    "subscriptions",
-    "questions",
-    "exam_templates",
-    "exam_instances",
-    "student_mcq_answers",
-    "answer_sheet_uploads",
-    "unanswered_questions",
-    "evaluations",
-    "question_marks",
-    "audit_logs",
-    "holidays",
-    "system_config",
-}
+TABLES = set(ALL_TABLES)
 ENUM_VALUES = {
     "user_role": ["student", "parent", "teacher", "admin"],
     "relationship_type": ["father", "mother", "guardian", "other"],
@@ -296,46 +279,19 @@ async def test_triggers_and_which_fire_always(db_session: AsyncSession) -> None:
     assert enabled == expected
 
 
-def _mathvidya_objects(connection: Connection) -> set[str]:
-    """Relations, constraints, triggers, types and functions in the schema."""
-    return set(
-        connection.execute(
-            text(
-                "SELECT 'relation ' || relname FROM pg_class"
-                " WHERE relnamespace = 'mathvidya'::regnamespace"
-                " UNION ALL SELECT 'constraint ' || conname FROM pg_constraint"
-                " WHERE connamespace = 'mathvidya'::regnamespace"
-                " UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal"
-                " AND tgrelid IN (SELECT oid FROM pg_class"
-                " WHERE relnamespace = 'mathvidya'::regnamespace)"
-                " UNION ALL SELECT 'type ' || typname FROM pg_type"
-                " WHERE typnamespace = 'mathvidya'::regnamespace AND typtype = 'e'"
-                " UNION ALL SELECT 'function ' || proname FROM pg_proc"
-                " WHERE pronamespace = 'mathvidya'::regnamespace"
-            )
-        ).scalars()
-    )
-
-
-@pytest.fixture
-def scratch_database(database_url: URL) -> Iterator[URL]:
-    with services.scratch_database(database_url, "mathvidya_scratch") as scratch:
-        yield scratch
-
-
 @pytest.mark.slow
 def test_downgrade_to_0005_removes_everything_and_upgrade_restores_it(
     scratch_database: URL,
 ) -> None:
     with services.migration_connections(scratch_database) as (config, _, looking):
         command.upgrade(config, "head")
-        built = _mathvidya_objects(looking)
+        built = services.schema_objects(looking, SCHEMA)
         assert {f"relation {table}" for table in TABLES} <= built
         assert {f"type {name}" for name in ENUM_VALUES} <= built
         assert {"function reject_audit_log_change", "function freeze_started_exam"} <= built
         command.downgrade(config, "0005")
-        assert _mathvidya_objects(looking) == set()
+        assert services.schema_objects(looking, SCHEMA) == set()
         # The schema itself belongs to the platform migration and stays.
         assert looking.execute(text("SELECT to_regnamespace('mathvidya')")).scalar()
         command.upgrade(config, "head")
-        assert _mathvidya_objects(looking) == built
+        assert services.schema_objects(looking, SCHEMA) == built

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -459,36 +459,19 @@ def scratch_database(database_url: URL) -> Iterator[URL]:
         yield scratch
 
 
-def _tutormax_objects(connection: Connection) -> set[str]:
-    """Relations, constraints and triggers in the schema."""
-    return set(
-        connection.execute(
-            text(
-                "SELECT 'relation ' || relname FROM pg_class "
-                "WHERE relnamespace = 'tutormax'::regnamespace "
-                "UNION ALL SELECT 'constraint ' || conname FROM pg_constraint "
-                "WHERE connamespace = 'tutormax'::regnamespace "
-                "UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal "
-                "AND tgrelid IN (SELECT oid FROM pg_class "
-                "WHERE relnamespace = 'tutormax'::regnamespace)"
-            )
-        ).scalars()
-    )
-
-
 @pytest.mark.slow
 def test_downgrade_to_0004_removes_the_tables_and_upgrade_restores_them(
     scratch_database: URL,
 ) -> None:
     with services.migration_connections(scratch_database) as (config, _, looking):
         command.upgrade(config, "head")
-        built = _tutormax_objects(looking)
+        built = services.schema_objects(looking, "tutormax")
         expected = {f"relation {name}" for name in TABLES | set(EXPECTED_INDEXES)}
         assert expected <= built
         assert {f"trigger trg_{t}_updated_at" for t in models.UPDATED_AT_TABLES} <= built
         command.downgrade(config, "0004")
-        assert _tutormax_objects(looking) == set()
+        assert services.schema_objects(looking, "tutormax") == set()
         # The schema itself belongs to the platform migration and stays.
         assert looking.execute(text("SELECT to_regnamespace('tutormax')")).scalar()
         command.upgrade(config, "head")
-        assert _tutormax_objects(looking) == built
+        assert services.schema_objects(looking, "tutormax") == built
