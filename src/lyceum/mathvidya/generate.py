@@ -27,7 +27,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, insert, select, text
-from sqlalchemy.dialects.postgresql import JSONB
 
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.auth import hash_password
@@ -127,21 +126,6 @@ async def reference_data(db: AsyncSession) -> tuple[list[PlanTerms], set[date]]:
     return plans, holidays
 
 
-def _json_null_groups(table: Table, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """`rows` grouped by which nullable JSONB columns are None, those keys dropped: a None
-    bound to a JSONB column is stored as the JSON value `null`, not SQL NULL (which a CHECK
-    such as `marking_scheme_is_array` must see), and an omitted column takes its NULL default.
-    """
-    nullable = [c.name for c in table.columns if isinstance(c.type, JSONB) and c.nullable]
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        absent = tuple(name for name in nullable if row.get(name) is None)
-        groups.setdefault(absent, []).append(
-            {k: v for k, v in row.items() if k not in absent} if absent else row
-        )
-    return list(groups.values())
-
-
 async def load(
     db: AsyncSession, data: MathvidyaData, password_hash: str, progress: Progress
 ) -> dict[str, int]:
@@ -155,11 +139,10 @@ async def load(
         rows = data.tables[name]
         if name == "users":
             rows = [{**row, "password_hash": password_hash} for row in rows]
-        for group in _json_null_groups(table, rows):
-            for start in range(0, len(group), CHUNK):
-                chunk = group[start : start + CHUNK]
-                await db.execute(insert(table), chunk)
-                progress.advance(task, len(chunk))
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            await db.execute(insert(table), chunk)
+            progress.advance(task, len(chunk))
         written[name] = len(rows)
     for name in TABLES:
         await db.execute(text(f"ANALYZE {SCHEMA}.{name}"))

@@ -147,8 +147,8 @@ class Subscription(TimestampMixin, MathvidyaBase):
     exams_per_month: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     sla_hours: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     leaderboard_access: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    # Exams started in `usage_month` (first day of the month, IST); the exam service resets
-    # the counter when a new month begins.
+    # Exams generated (the quota is spent when a paper is set) in `usage_month`, the first
+    # day of an IST month; the exam service resets the counter when a new month begins.
     exams_used_this_month: Mapped[int] = mapped_column(
         SmallInteger, nullable=False, server_default="0"
     )
