@@ -279,6 +279,25 @@ def test_simultaneous_first_starts_share_one_server(sandbox: Sandbox) -> None:
     assert not sandbox.status()["running"]
 
 
+def test_status_never_deletes_a_holders_registration(sandbox: Sandbox) -> None:
+    # The race behind a lost holder: a process reading the registry (status) while another
+    # writes its file used to see it half-written and delete it as a dead holder's.
+    holders = sandbox.pgdata.parent / f"{sandbox.pgdata.name}.holders"
+    holders.mkdir(parents=True)
+    registering = holders / str(os.getpid())
+    registering.write_text("")  # what a reader could catch mid-write before the fix
+    dead = holders / "999999999"
+    dead.write_text("1.0")
+    assert sandbox.status()["holders"] == []
+    assert registering.exists() and dead.exists(), "a reader must not prune"
+    # Registering (under the lock) completes the file atomically and prunes the dead.
+    holder = sandbox.spawn("stdin")
+    report = holder.report()
+    assert sorted(sandbox.status()["holders"]) == [report["pid"]]
+    assert not dead.exists()
+    assert holder.finish() == 0
+
+
 def _watched_directories(*paths: Path) -> list[Path]:
     found: set[Path] = set()
     for path in paths:

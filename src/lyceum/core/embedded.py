@@ -267,21 +267,33 @@ def _process_start_time(pid: int) -> float | None:
         return None
 
 
-def _live_holders(paths: _Paths) -> list[int]:
-    """Holders whose process still exists (same pid *and* start time: pids are reused)."""
+def _write_holder_file(paths: _Paths, pid: int, started: float) -> None:
+    # Written aside and renamed into place: a reader never sees a half-written file.
+    partial = paths.holders / f".{pid}.partial"
+    partial.write_text(repr(started))
+    os.replace(partial, _holder_file(paths, pid))
+
+
+def _live_holders(paths: _Paths, *, prune: bool) -> list[int]:
+    """Holders whose process still exists (same pid *and* start time: pids are reused).
+
+    `prune` deletes the files of dead holders; only callers holding the lock may prune, so that
+    a reader (`status`) can never delete the file of a holder that is registering right now.
+    """
     live: list[int] = []
     if not paths.holders.is_dir():
         return live
     for entry in paths.holders.iterdir():
         try:
-            pid, recorded = int(entry.name), float(entry.read_text() or 0)
+            pid, recorded = int(entry.name), float(entry.read_text())
         except (ValueError, OSError):
-            entry.unlink(missing_ok=True)
+            if prune:
+                entry.unlink(missing_ok=True)
             continue
         started = _process_start_time(pid)
         if started is not None and abs(started - recorded) < 1.0:
             live.append(pid)
-        else:
+        elif prune:
             entry.unlink(missing_ok=True)  # a holder that died without leaving: kill -9
     return live
 
@@ -453,9 +465,9 @@ def acquire(pgdata: Path) -> EmbeddedServer:
                 if process is None:
                     raise EmbeddedError(f"PostgreSQL did not start; see {paths.log}")
             paths.holders.mkdir(exist_ok=True)
-            _live_holders(paths)  # prune the dead: this is how a killed owner is taken over
+            _live_holders(paths, prune=True)  # how a killed owner is taken over
             started = _process_start_time(os.getpid()) or time.time()
-            _holder_file(paths, os.getpid()).write_text(repr(started))
+            _write_holder_file(paths, os.getpid(), started)
             server = _server(paths, process)
         if not _registered:
             atexit.register(release_all)
@@ -471,7 +483,7 @@ def release(pgdata: Path) -> bool:
         _registered.pop(paths.pgdata, None)
         with _locked(paths):
             _holder_file(paths, os.getpid()).unlink(missing_ok=True)
-            if _live_holders(paths):
+            if _live_holders(paths, prune=True):
                 return False
             _stop(paths)
             return True
@@ -492,7 +504,7 @@ def status(pgdata: Path) -> dict[str, object]:
         "running": process is not None,
         "pid": process.pid if process else None,
         "socket_dir": str(paths.socket_dir()),
-        "holders": _live_holders(paths) if paths.holders.is_dir() else [],
+        "holders": _live_holders(paths, prune=False),
     }
 
 
