@@ -1,0 +1,353 @@
+"""The adaptive app's eleven tables (seed 004), one set of models for PostgreSQL (schema
+`adaptive`, migration 0008) and the local SQLite database (created from these models, the
+seed's `init_db.py` path; `local.py`). docs/adaptive.md explains every column.
+
+Portable by construction: string enums with CHECKs, `Uuid`, `UTCDateTime`, `JSONDocument`,
+`StringList` (see `types.py`); constraints SQLite also enforces (CHECK, UNIQUE, foreign keys
+with `PRAGMA foreign_keys=ON`).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from lyceum.adaptive.enums import (
+    QuestionKind,
+    StudyPlanStatus,
+    SyncOperationKind,
+    SyncStatus,
+    UserRole,
+)
+from lyceum.adaptive.types import JSONDocument, StringList, UTCDateTime
+from lyceum.core.db.base import Base
+
+SCHEMA = "adaptive"
+
+
+class AdaptiveBase(DeclarativeBase):
+    """The adaptive app's class registry over the platform's one MetaData (`User`, `Question`
+    recur across apps)."""
+
+    metadata = Base.metadata
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def _enum(enum_class: type[enum.StrEnum], name: str) -> SAEnum:
+    return SAEnum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def _fk(target: str, ondelete: str = "CASCADE") -> Any:
+    return ForeignKey(f"{SCHEMA}.{target}", ondelete=ondelete)
+
+
+def _id() -> Mapped[uuid.UUID]:
+    # Made by the client (uuid4/uuid7): rows written offline need their key before any
+    # server sees them, and the same key on both databases.
+    return mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+
+def _created_at() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), nullable=False, server_default=func.now())
+
+
+def _updated_at() -> Mapped[datetime]:
+    return mapped_column(
+        UTCDateTime(), nullable=False, server_default=func.now(), onupdate=func.now()
+    )
+
+
+class User(AdaptiveBase):
+    __tablename__ = "users"
+    __table_args__ = (
+        Index("ix_users_username", "username", unique=True),
+        CheckConstraint("length(username) BETWEEN 3 AND 50", name="username_length"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    username: Mapped[str] = mapped_column(String(50), nullable=False)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[UserRole] = mapped_column(_enum(UserRole, "user_role"), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _updated_at()
+
+
+class Class(AdaptiveBase):
+    """A teacher's class; its members are the student profiles pointing at it."""
+
+    __tablename__ = "classes"
+    __table_args__ = (
+        UniqueConstraint("teacher_id", "name"),
+        CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    grade: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    # A teacher with classes is deactivated, not deleted.
+    teacher_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, _fk("users.id", "RESTRICT"), nullable=False, index=True
+    )
+    created_at: Mapped[datetime] = _created_at()
+
+
+class StudentProfile(AdaptiveBase):
+    __tablename__ = "student_profiles"
+    __table_args__ = (
+        CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),
+        CheckConstraint("available_hours_per_week BETWEEN 0 AND 168", name="available_hours_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("users.id"), nullable=False, unique=True)
+    grade: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    exam_date: Mapped[date | None] = mapped_column(Date)
+    available_hours_per_week: Mapped[float] = mapped_column(Float, nullable=False)
+    # Leaving a class keeps the student.
+    class_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, _fk("classes.id", "SET NULL"), index=True
+    )
+    # Topic codes the student asked to focus on.
+    focus_topics: Mapped[list[str]] = mapped_column(StringList(), nullable=False, default=list)
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _updated_at()
+
+
+class Topic(AdaptiveBase):
+    __tablename__ = "topics"
+    __table_args__ = (
+        UniqueConstraint("code"),
+        CheckConstraint("syllabus_weightage BETWEEN 0 AND 100", name="weightage_range"),
+        CheckConstraint("parent_id <> id", name="not_own_parent"),
+        CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    code: Mapped[str] = mapped_column(String(50), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # A unit's chapters go with it.
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, _fk("topics.id"), index=True)
+    grade: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    # Percentage of the grade's exam this topic carries.
+    syllabus_weightage: Mapped[float] = mapped_column(Float, nullable=False)
+    sort_order: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
+
+class TopicPrerequisite(AdaptiveBase):
+    """`prerequisite_id` must be learnt before `topic_id`. No self-loops (CHECK); cycles are
+    refused by a trigger on PostgreSQL (migration 0008) and by `repository` on SQLite."""
+
+    __tablename__ = "topic_prerequisites"
+    __table_args__ = (
+        CheckConstraint("topic_id <> prerequisite_id", name="no_self_loop"),
+        {"schema": SCHEMA},
+    )
+
+    topic_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("topics.id"), primary_key=True)
+    prerequisite_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, _fk("topics.id"), primary_key=True, index=True
+    )
+
+
+class Concept(AdaptiveBase):
+    __tablename__ = "concepts"
+    __table_args__ = (
+        UniqueConstraint("code"),
+        CheckConstraint("difficulty BETWEEN 0 AND 1", name="difficulty_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    topic_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("topics.id"), nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(50), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    difficulty: Mapped[float] = mapped_column(Float, nullable=False, server_default="0.5")
+
+
+class Question(AdaptiveBase):
+    __tablename__ = "questions"
+    __table_args__ = (
+        UniqueConstraint("code"),
+        CheckConstraint("discrimination > 0", name="discrimination_positive"),
+        CheckConstraint("difficulty BETWEEN -4 AND 4", name="difficulty_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    concept_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, _fk("concepts.id"), nullable=False, index=True
+    )
+    code: Mapped[str] = mapped_column(String(50), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"), nullable=False)
+    # The four options of an MCQ (null for numeric answers).
+    options: Mapped[list[str] | None] = mapped_column(StringList())
+    correct_answer: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Item-response parameters: difficulty b (logits) and discrimination a.
+    difficulty: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
+    discrimination: Mapped[float] = mapped_column(Float, nullable=False, server_default="1")
+    explanation: Mapped[str | None] = mapped_column(Text)
+
+
+class QuestionAttempt(AdaptiveBase):
+    __tablename__ = "question_attempts"
+    __table_args__ = (
+        Index("idx_attempts_student_timestamp", "student_id", "attempted_at"),
+        # One attempt per queued operation: replaying an upload cannot duplicate it.
+        UniqueConstraint("sync_operation_id"),
+        CheckConstraint("time_taken_seconds >= 0", name="time_taken_non_negative"),
+        CheckConstraint("confidence BETWEEN 1 AND 5", name="confidence_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("users.id"), nullable=False)
+    # Questions with attempts are retired, not deleted (the history stays scoreable).
+    question_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, _fk("questions.id", "RESTRICT"), nullable=False, index=True
+    )
+    answer: Mapped[str] = mapped_column(String(200), nullable=False)
+    is_correct: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    time_taken_seconds: Mapped[float] = mapped_column(Float, nullable=False)
+    # Self-reported, 1 (guess) to 5 (sure).
+    confidence: Mapped[int | None] = mapped_column(SmallInteger)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    device_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    # The offline operation that recorded it (null for attempts made online).
+    sync_operation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class ConceptMastery(AdaptiveBase):
+    __tablename__ = "concept_mastery"
+    __table_args__ = (
+        Index("idx_mastery_student_concept", "student_id", "concept_id", unique=True),
+        CheckConstraint("mastery BETWEEN 0 AND 1", name="mastery_range"),
+        CheckConstraint("correct_count BETWEEN 0 AND attempts_count", name="counts_consistent"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("users.id"), nullable=False)
+    concept_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, _fk("concepts.id"), nullable=False, index=True
+    )
+    mastery: Mapped[float] = mapped_column(Float, nullable=False)
+    attempts_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    correct_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    last_practiced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = _updated_at()
+
+
+class StudyPlan(AdaptiveBase):
+    __tablename__ = "study_plans"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+        Index("ix_study_plans_student_id_status", "student_id", "status"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("users.id"), nullable=False)
+    status: Mapped[StudyPlanStatus] = mapped_column(
+        _enum(StudyPlanStatus, "study_plan_status"),
+        nullable=False,
+        server_default=StudyPlanStatus.DRAFT.value,
+    )
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[date] = mapped_column(Date, nullable=False)
+    # Day by day: [{"date": "2026-12-01", "concept_codes": [...], "minutes": 45}, ...].
+    schedule: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, nullable=False)
+    topic_codes: Mapped[list[str]] = mapped_column(StringList(), nullable=False, default=list)
+    generated_at: Mapped[datetime] = _created_at()
+
+
+class SyncOperation(AdaptiveBase):
+    """The offline queue (seed 004's `sync_operations`): one row per local write, committed
+    in the same SQLite transaction as the write itself."""
+
+    __tablename__ = "sync_operations"
+    __table_args__ = (
+        Index(
+            "idx_sync_pending",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        CheckConstraint(
+            "(status = 'completed') = (synced_at IS NOT NULL)", name="synced_at_iff_completed"
+        ),
+        {"schema": SCHEMA},
+    )
+
+    # The operation id: made on the device, globally unique and stable across retries, so
+    # the server can apply an operation at most once.
+    id: Mapped[uuid.UUID] = _id()
+    device_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    entity_type: Mapped[str] = mapped_column(String(50), nullable=False)
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    operation: Mapped[SyncOperationKind] = mapped_column(
+        _enum(SyncOperationKind, "sync_operation_kind"), nullable=False
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False)
+    status: Mapped[SyncStatus] = mapped_column(
+        _enum(SyncStatus, "sync_status"), nullable=False, server_default=SyncStatus.PENDING.value
+    )
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = _updated_at()
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+__all__ = [
+    "SCHEMA",
+    "AdaptiveBase",
+    "Class",
+    "Concept",
+    "ConceptMastery",
+    "Question",
+    "QuestionAttempt",
+    "StudentProfile",
+    "StudyPlan",
+    "SyncOperation",
+    "Topic",
+    "TopicPrerequisite",
+    "User",
+]
