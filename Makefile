@@ -6,7 +6,10 @@ STAMP := $(VENV)/.lyceum-installed
 # uv must never download an interpreter: the machine's Python is the one we use.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: up test lint bench clean-venv
+.PHONY: up test lint bench migrate seed backup restore restore-local clean-venv
+
+BACKUPS := backups
+TIMESTAMP := $(shell date -u +%Y%m%d-%H%M%S)
 
 $(STAMP): pyproject.toml uv.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Lyceum needs Python 3.11 or newer (set PYTHON=python3.X)")'
@@ -31,6 +34,27 @@ lint: $(STAMP)  ## ruff, mypy and the import contracts
 
 bench: $(STAMP)  ## Benchmarks, each against a baseline measured in the same run
 	@$(BIN)/lyceum bench
+
+migrate: $(STAMP)  ## Apply every migration (alembic upgrade head)
+	@$(BIN)/alembic upgrade head
+
+# `lyceum generate adaptive` runs only once the adaptive app has a data generator.
+seed: $(STAMP)  ## Reference data for every app, then the adaptive app's sample data
+	@$(BIN)/lyceum seed
+	@$(BIN)/lyceum generate adaptive --scale small
+
+backup: $(STAMP)  ## PostgreSQL (pg_dump) and the local SQLite database (online backup) to backups/
+	@mkdir -p $(BACKUPS)
+	@$(BIN)/lyceum db backup $(BACKUPS)/lyceum-$(TIMESTAMP).dump
+	@$(BIN)/lyceum adaptive backup-local $(BACKUPS)/adaptive-local-$(TIMESTAMP).db
+
+restore: $(STAMP)  ## Restore PostgreSQL: make restore BACKUP=backups/lyceum-<timestamp>.dump
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/lyceum-<timestamp>.dump"; exit 2; }
+	@$(BIN)/lyceum db restore "$(BACKUP)"
+
+restore-local: $(STAMP)  ## Restore SQLite: make restore-local BACKUP=backups/adaptive-local-<timestamp>.db
+	@test -n "$(BACKUP)" || { echo "usage: make restore-local BACKUP=backups/adaptive-local-<timestamp>.db"; exit 2; }
+	@$(BIN)/lyceum adaptive restore-local "$(BACKUP)"
 
 clean-venv:
 	rm -rf $(VENV)

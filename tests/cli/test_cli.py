@@ -29,6 +29,7 @@ COMMANDS = [
         "status", "start", "pause", "resume", "speed", "reset", "run",
     )],
     ["tutormax"], ["tutormax", "init"],
+    ["adaptive"], ["adaptive", "init"], ["adaptive", "backup-local"], ["adaptive", "restore-local"],
 ]  # fmt: skip
 
 

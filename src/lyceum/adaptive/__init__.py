@@ -1,7 +1,22 @@
 """Adaptive Learning Decision Engine: knowledge graph, mastery, study plans, offline sync."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from lyceum.adaptive.connection import POOL
-from lyceum.core.appspec import AppSpec
+from lyceum.core.appspec import AppSpec, GenerateOptions
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+
+# Imported lazily: registering the app must not import NumPy into every CLI command.
+async def _generate(options: GenerateOptions, progress: Progress) -> str:
+    from lyceum.adaptive.generate import generate
+
+    return await generate(options, progress)
+
 
 app_spec = AppSpec(
     name="adaptive",
@@ -9,4 +24,5 @@ app_spec = AppSpec(
     description="Knowledge graph, mastery tracking, study plans and offline-first sync",
     pool=POOL,
     models_module="lyceum.adaptive.models",
+    generate=_generate,
 )

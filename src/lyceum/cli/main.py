@@ -12,6 +12,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from lyceum.apps import APPS
+from lyceum.cli.adaptive import adaptive_app
 from lyceum.cli.common import console, err_console, fail, repo_root, run_async, settings_or_exit
 from lyceum.cli.db import db_app
 from lyceum.cli.nerdboard import nerdboard_app
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(nerdboard_app, name="nerdboard")
 app.add_typer(tutormax_app, name="tutormax")
+app.add_typer(adaptive_app, name="adaptive")
 
 # Enums give Typer its choices: a wrong app name is a usage error listing the valid ones.
 AppName = enum.Enum("AppName", {name: name for name in sorted(APPS)}, type=str)  # type: ignore[misc]

@@ -13,9 +13,8 @@ Every generated account shares one password hash: the platform's published demo 
 generator refuses to run there.
 
 Rows go in with SQLAlchemy Core executemany (about 75k rows at the default scale, a few
-seconds): binary COPY (`core.db.bulk`) would send native ENUMs fine (as text) but encodes
-SMALLINT columns as int4, which the server refuses, and has no encoding for NUMERIC; every
-table here but users and the parent links has one or the other. `users` is emptied with
+seconds): binary COPY (`core.db.bulk`) has no encoding for NUMERIC yet, which most tables
+here have (scores, marks, prices). `users` is emptied with
 DELETE, not TRUNCATE: `system_config` refers to it and must keep its rows.
 """
 

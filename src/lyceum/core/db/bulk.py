@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 import numpy as np
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Integer, SmallInteger, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.sql.expression import FromClause
 
@@ -31,6 +31,8 @@ def pgtype_of(column_type: Any) -> PgType:
         return "jsonb"
     if isinstance(column_type, String | Text):
         return "text"
+    if isinstance(column_type, SmallInteger):
+        return "int2"
     if isinstance(column_type, Integer):
         return "int4"
     if isinstance(column_type, Float):

@@ -27,7 +27,17 @@ import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 PgType = Literal[
-    "uuid", "text", "int4", "int8", "float8", "bool", "timestamptz", "text[]", "varchar[]", "jsonb"
+    "uuid",
+    "text",
+    "int2",
+    "int4",
+    "int8",
+    "float8",
+    "bool",
+    "timestamptz",
+    "text[]",
+    "varchar[]",
+    "jsonb",
 ]
 PG_TYPES: frozenset[str] = frozenset(get_args(PgType))
 
@@ -133,7 +143,7 @@ Encoder = Callable[[int, int], _Field]
 def _prepare(column: CopyColumn, rows: int) -> Encoder:
     nulls = _nulls_of(column, rows)
     match column.pgtype:
-        case "int4" | "int8":
+        case "int2" | "int4" | "int8":
             return _prepare_integer(column, nulls)
         case "float8":
             return _prepare_float(column, nulls)
@@ -192,8 +202,9 @@ def _numeric(column: CopyColumn, kinds: str) -> npt.NDArray[Any]:
 
 def _prepare_integer(column: CopyColumn, nulls: Mask | None) -> Encoder:
     values = _numeric(column, "biu")
-    dtype = ">i4" if column.pgtype == "int4" else ">i8"
-    bounds = np.iinfo(np.int32 if column.pgtype == "int4" else np.int64)
+    # The server reads exactly the column's width: a SMALLINT takes two bytes, not four.
+    dtype = {"int2": ">i2", "int4": ">i4"}.get(column.pgtype, ">i8")
+    bounds = np.iinfo(np.dtype(dtype))
     present = values if nulls is None else values[~nulls]
     if present.size and (
         int(present.min()) < int(bounds.min) or int(present.max()) > int(bounds.max)

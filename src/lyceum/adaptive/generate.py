@@ -1,0 +1,326 @@
+"""`lyceum generate adaptive`: the synthetic knowledge graph, question bank, classes, students
+and months of practice (`synthetic/`), loaded in one transaction that replaces every row of
+the adaptive schema.
+
+Loaded: users, classes, student profiles, topics, prerequisites, concepts, questions and the
+question attempts (all made online, so `sync_operation_id` is NULL). Left empty: concept
+mastery, study plans and the sync queue, which are what the mastery, planning and sync
+engines produce from these rows. The model's ground truth (true mastery before and after
+every attempt) is never stored in a product table: the generation record keeps the seed,
+scale and months, and `synthetic.simulate(scale, seed, months, DEFAULT_END)` recomputes it
+exactly, for scoring a mastery model against it.
+
+Keys are deterministic. Reference rows and people get version-5 UUIDs of their code or
+username in a namespace derived from the seed; attempts get version-7 UUIDs of their time
+with random bits from the seed (time-ordered, so the primary key is appended to).
+
+The small tables (a few thousand rows) go in with SQLAlchemy Core executemany, whose types
+handle enums, arrays and aware datetimes; the prerequisite trigger locks the table per row,
+which costs nothing inside one transaction. The attempts (~10^5 rows) go in by binary COPY
+with their secondary indexes and foreign keys dropped and rebuilt (`core.db.bulk`).
+
+Every generated account shares one Argon2id hash of the published demo password
+(`core.operators.demo_password`), hashed once per run; such accounts must not exist in
+production, so the generator refuses to run there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import insert, text
+
+from lyceum.adaptive.connection import POOL, PROFILE
+from lyceum.adaptive.models import (
+    SCHEMA,
+    Class,
+    Concept,
+    Question,
+    StudentProfile,
+    Topic,
+    TopicPrerequisite,
+    User,
+)
+from lyceum.adaptive.synthetic import (
+    DEFAULT_END,
+    MAX_MONTHS,
+    SCALES,
+    AdaptiveHistory,
+    simulate,
+)
+from lyceum.core.appspec import GenerateOptions
+from lyceum.core.auth import hash_password
+from lyceum.core.db.bulk import deferred_indexes
+from lyceum.core.db.copy import CopyColumn, copy_columns, raw_asyncpg_connection, uuid7_array
+from lyceum.core.db.session import session
+from lyceum.core.errors import Forbidden, InvalidInput
+from lyceum.core.generation_runs import (
+    latest_generation_run,
+    record_generation_run,
+    same_parameters,
+)
+from lyceum.core.operators import demo_password
+from lyceum.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+APP = "adaptive"
+# Every table of the schema, emptied in one statement (so their foreign keys do not object).
+ALL_TABLES = (
+    "users",
+    "classes",
+    "student_profiles",
+    "topics",
+    "topic_prerequisites",
+    "concepts",
+    "questions",
+    "question_attempts",
+    "concept_mastery",
+    "study_plans",
+    "sync_operations",
+)
+TRUNCATE_ALL = "TRUNCATE " + ", ".join(f"{SCHEMA}.{name}" for name in ALL_TABLES)
+# Loaded in this order (foreign keys point backwards); the attempts follow by COPY.
+SMALL_TABLES: tuple[tuple[str, Any], ...] = (
+    ("users", User.__table__),
+    ("classes", Class.__table__),
+    ("student_profiles", StudentProfile.__table__),
+    ("topics", Topic.__table__),
+    ("topic_prerequisites", TopicPrerequisite.__table__),
+    ("concepts", Concept.__table__),
+    ("questions", Question.__table__),
+)
+LOADED = (*(name for name, _ in SMALL_TABLES), "question_attempts")
+# Rows per executemany call, so progress moves while a table loads.
+CHUNK = 5_000
+# Separates the key namespaces of different seeds (any fixed UUID would do).
+KEY_ROOT = uuid.UUID("5d0c1e4b-7a3f-5b9e-9c2d-4f6a8b1c3e57")
+
+
+def _validate(options: GenerateOptions) -> None:
+    if options.scale not in SCALES:
+        raise InvalidInput(f"unknown scale {options.scale!r}; choose one of {', '.join(SCALES)}")
+    if not 1 <= options.months <= MAX_MONTHS:
+        raise InvalidInput(f"months must be between 1 and {MAX_MONTHS}, got {options.months}")
+    if get_settings().env == "production":
+        raise Forbidden("adaptive demo data (accounts with a published password) is not"
+                        " generated in production")  # fmt: skip
+
+
+async def _has_data(db: AsyncSession) -> bool:
+    query = text(f"SELECT EXISTS (SELECT FROM {SCHEMA}.users)")  # noqa: S608 - a constant
+    return bool((await db.execute(query)).scalar())
+
+
+class Keys:
+    """Deterministic UUIDs per (kind, natural key) for one seed."""
+
+    def __init__(self, seed: int) -> None:
+        self.namespace = uuid.uuid5(KEY_ROOT, f"seed:{seed}")
+
+    def __call__(self, kind: str, name: str) -> uuid.UUID:
+        return uuid.uuid5(self.namespace, f"{kind}:{name}")
+
+    def matrix(self, kind: str, names: npt.NDArray[np.str_]) -> npt.NDArray[np.uint8]:
+        """The keys of `names` as an (n, 16) byte array, each distinct name hashed once."""
+        distinct, inverse = np.unique(names, return_inverse=True)
+        keys = b"".join(self(kind, str(name)).bytes for name in distinct.tolist())
+        table = np.frombuffer(keys, dtype=np.uint8).reshape(len(distinct), 16)
+        return np.ascontiguousarray(table[inverse.reshape(-1)])
+
+
+def keyed_rows(
+    history: AdaptiveHistory, keys: Keys, password_hash: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The small tables' rows, with the model's codes and usernames turned into keys."""
+
+    def user(name: str) -> uuid.UUID:
+        return keys("user", name)
+
+    def topic(code: str) -> uuid.UUID:
+        return keys("topic", code)
+
+    # Parents before children, so any batch boundary keeps the self-reference satisfied.
+    topics = sorted(history.topics, key=lambda row: row["parent_code"] is not None)
+    return {
+        "users": [
+            {
+                "id": user(row["username"]),
+                "username": row["username"],
+                "full_name": row["full_name"],
+                "role": row["role"],
+                "password_hash": password_hash,
+            }
+            for row in history.users
+        ],
+        "classes": [
+            {
+                "id": keys("class", row["code"]),
+                "name": row["name"],
+                "grade": row["grade"],
+                "teacher_id": user(row["teacher_username"]),
+            }
+            for row in history.classes
+        ],
+        "student_profiles": [
+            {
+                "id": keys("profile", row["username"]),
+                "user_id": user(row["username"]),
+                "grade": row["grade"],
+                "exam_date": row["exam_date"],
+                "available_hours_per_week": row["available_hours_per_week"],
+                "class_id": None if row["class_code"] is None else keys("class", row["class_code"]),
+                "focus_topics": [],
+            }
+            for row in history.student_profiles
+        ],
+        "topics": [
+            {
+                "id": topic(row["code"]),
+                "code": row["code"],
+                "name": row["name"],
+                "parent_id": None if row["parent_code"] is None else topic(row["parent_code"]),
+                "grade": row["grade"],
+                "syllabus_weightage": row["syllabus_weightage"],
+                "sort_order": row["sort_order"],
+            }
+            for row in topics
+        ],
+        "topic_prerequisites": [
+            {
+                "topic_id": topic(row["topic_code"]),
+                "prerequisite_id": topic(row["prerequisite_code"]),
+            }
+            for row in history.topic_prerequisites
+        ],
+        "concepts": [
+            {
+                "id": keys("concept", row["code"]),
+                "topic_id": topic(row["topic_code"]),
+                "code": row["code"],
+                "name": row["name"],
+                "difficulty": row["difficulty"],
+            }
+            for row in history.concepts
+        ],
+        "questions": [
+            {
+                "id": keys("question", row["code"]),
+                "concept_id": keys("concept", row["concept_code"]),
+                "code": row["code"],
+                "text": row["text"],
+                "kind": row["question_type"],
+                "options": row["options"],
+                "correct_answer": row["correct_answer"],
+                "difficulty": row["difficulty"],
+                "discrimination": row["discrimination"],
+            }
+            for row in history.questions
+        ],
+    }
+
+
+def attempt_columns(history: AdaptiveHistory, keys: Keys, seed: int) -> list[CopyColumn]:
+    """The attempts as COPY columns (NumPy throughout, but for the timestamps)."""
+    a = history.attempts
+    # `to_utc` gives aware UTC datetimes; NumPy wants them naive (still UTC).
+    attempted_at = np.array(
+        [moment.replace(tzinfo=None) for moment in a.attempted_at], dtype="datetime64[us]"
+    )
+    return [
+        CopyColumn("id", "uuid", uuid7_array(attempted_at, np.random.default_rng([seed, 8_401]))),
+        CopyColumn("student_id", "uuid", keys.matrix("user", a.username)),
+        CopyColumn("question_id", "uuid", keys.matrix("question", a.question_code)),
+        CopyColumn("answer", "text", a.answer),
+        CopyColumn("is_correct", "bool", a.is_correct),
+        CopyColumn("time_taken_seconds", "float8", a.time_taken_seconds),
+        CopyColumn("confidence", "int2", a.confidence),
+        CopyColumn("attempted_at", "timestamptz", attempted_at),
+        CopyColumn("device_id", "text", a.device_id),
+    ]
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    return (rows[start : start + CHUNK] for start in range(0, len(rows), CHUNK))
+
+
+async def load(
+    db: AsyncSession, history: AdaptiveHistory, password_hash: str, seed: int, progress: Progress
+) -> dict[str, int]:
+    """Replace the schema's rows with `history`'s; returns rows written per loaded table."""
+    keys = Keys(seed)
+    rows = keyed_rows(history, keys, password_hash)
+    columns = attempt_columns(history, keys, seed)
+    task = progress.add_task(
+        "Adaptive: loading", total=sum(map(len, rows.values())) + len(history.attempts)
+    )
+    await db.execute(text(TRUNCATE_ALL))
+    written: dict[str, int] = {}
+    for name, table in SMALL_TABLES:
+        for chunk in _chunks(rows[name]):
+            await db.execute(insert(table), chunk)
+            progress.advance(task, len(chunk))
+        written[name] = len(rows[name])
+    raw = await raw_asyncpg_connection(await db.connection())
+    async with deferred_indexes(raw, SCHEMA, ["question_attempts"]):
+        written["question_attempts"] = await copy_columns(raw, SCHEMA, "question_attempts", columns)
+    progress.advance(task, written["question_attempts"])
+    for name in LOADED:
+        await db.execute(text(f"ANALYZE {SCHEMA}.{name}"))
+    return written
+
+
+async def generate(options: GenerateOptions, progress: Progress) -> str:
+    """Replace the adaptive app's data with the history for `options`; one-line summary."""
+    _validate(options)
+    if options.skip_if_present:
+        async with session(profile=PROFILE, pool=POOL) as db:
+            previous = await latest_generation_run(db, APP)
+            if same_parameters(previous, options) and await _has_data(db):
+                return f"data already generated (seed {options.seed}, {options.scale} scale)"
+
+    started = time.perf_counter()
+    model_task = progress.add_task(f"Adaptive: simulating {options.months} months", total=1)
+    history, password_hash = await asyncio.gather(
+        asyncio.to_thread(simulate, options.scale, options.seed, options.months, DEFAULT_END),
+        asyncio.to_thread(hash_password, demo_password()),
+    )
+    progress.update(model_task, completed=1)
+    modelled = time.perf_counter() - started
+
+    async with session(profile=PROFILE, pool=POOL) as db:
+        written = await load(db, history, password_hash, options.seed, progress)
+        loaded = time.perf_counter() - started
+        await record_generation_run(
+            db,
+            APP,
+            options,
+            {
+                "rows": written,
+                "start": history.start.isoformat(),
+                "end": history.end.isoformat(),
+                "model_seconds": round(modelled, 2),
+                "load_seconds": round(loaded - modelled, 2),
+            },
+        )
+    elapsed = time.perf_counter() - started
+    return (
+        f"{written['users']:,} users ({written['student_profiles']:,} students in"
+        f" {written['classes']} classes), {written['topics']} topics,"
+        f" {written['topic_prerequisites']} prerequisites, {written['concepts']} concepts,"
+        f" {written['questions']:,} questions, {written['question_attempts']:,} attempts"
+        f" from {history.start:%Y-%m-%d} to {history.end:%Y-%m-%d}"
+        f" (seed {options.seed}, {options.scale}) in {elapsed:.1f} s (model {modelled:.1f} s,"
+        f" load {loaded - modelled:.1f} s)"
+    )
+
+
+__all__ = ["ALL_TABLES", "LOADED", "TRUNCATE_ALL", "Keys", "generate", "keyed_rows", "load"]
