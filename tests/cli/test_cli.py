@@ -21,7 +21,8 @@ LYCEUM = str(Path(sys.executable).with_name("lyceum"))
 COMMANDS = [
     [], ["up"], ["serve"], ["seed"], ["generate"], ["bench"], ["db"],
     *[["db", name] for name in (
-        "upgrade", "downgrade", "current", "history", "sql", "check", "verify", "init", "reset",
+        "upgrade", "downgrade", "current", "history", "autogenerate", "sql", "check", "verify",
+        "init", "reset",
         "backup", "restore", "status", "stop",
     )],
     ["nerdboard"], ["nerdboard", "quality"], ["nerdboard", "backtest"], ["nerdboard", "sim"],
@@ -218,3 +219,20 @@ def test_failed_restore_leaves_the_database_unchanged(database_url: URL, tmp_pat
     assert "the database is unchanged" in result.stderr
     assert lyceum("db", "verify").returncode == 0  # every table and index still there
     assert "(head)" in lyceum("db", "current").stdout
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("database_url")
+def test_db_autogenerate_writes_an_empty_revision_when_models_match() -> None:
+    versions = REPO_ROOT / "migrations" / "versions"
+    before = set(versions.iterdir())
+    try:
+        result = lyceum("db", "autogenerate", "probe cli no changes")
+        created = set(versions.iterdir()) - before
+        assert result.returncode == 0, result.stderr
+        assert [path.name.endswith("_probe_cli_no_changes.py") for path in created] == [True]
+        body = created.pop().read_text()
+        assert "op." not in body.split("def upgrade() -> None:")[1].split("def downgrade")[0]
+    finally:
+        for path in set(versions.iterdir()) - before:
+            path.unlink(missing_ok=True)

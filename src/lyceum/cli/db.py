@@ -87,6 +87,14 @@ def history() -> None:
 
 
 @db_app.command()
+def autogenerate(
+    message: Annotated[str, typer.Argument(help="What the migration does, e.g. 'add user email'.")],
+) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    run_alembic("revision", message=message, autogenerate=True)
+
+
+@db_app.command()
 def sql(
     revisions: Annotated[
         str, typer.Argument(help="Range, e.g. base:head or 0001:0002.")
