@@ -115,7 +115,8 @@ class Settings(BaseSettings):
     embedded_db_name: str = "lyceum"
 
     # Adaptive app's offline store.
-    sqlite_database_url: str = "sqlite+aiosqlite:///./.lyceum/adaptive-local.db"
+    # Seed 004's default; `sqlite:///` URLs are opened with aiosqlite (adaptive/local.py).
+    sqlite_database_url: str = "sqlite:///./local.db"
 
     redis_url: str | None = None
     # Nerdboard's simulation worker: run it inside the API process (one per database, by
