@@ -42,6 +42,7 @@ from lyceum.adaptive.models import (
     Class,
     Concept,
     Question,
+    QuestionAttempt,
     StudentProfile,
     Topic,
     TopicPrerequisite,
@@ -56,14 +57,13 @@ from lyceum.adaptive.synthetic import (
 )
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.auth import hash_password
-from lyceum.core.db.bulk import deferred_indexes
-from lyceum.core.db.copy import CopyColumn, copy_columns, raw_asyncpg_connection, uuid7_array
+from lyceum.core.db.bulk import copy_table, deferred_indexes
+from lyceum.core.db.copy import raw_asyncpg_connection, uuid7_array
 from lyceum.core.db.session import session
 from lyceum.core.errors import Forbidden, InvalidInput
 from lyceum.core.generation_runs import (
-    latest_generation_run,
+    already_generated,
     record_generation_run,
-    same_parameters,
 )
 from lyceum.core.operators import demo_password
 from lyceum.core.settings import get_settings
@@ -113,11 +113,6 @@ def _validate(options: GenerateOptions) -> None:
     if get_settings().env == "production":
         raise Forbidden("adaptive demo data (accounts with a published password) is not"
                         " generated in production")  # fmt: skip
-
-
-async def _has_data(db: AsyncSession) -> bool:
-    query = text(f"SELECT EXISTS (SELECT FROM {SCHEMA}.users)")  # noqa: S608 - a constant
-    return bool((await db.execute(query)).scalar())
 
 
 class Keys:
@@ -228,24 +223,24 @@ def keyed_rows(
     }
 
 
-def attempt_columns(history: AdaptiveHistory, keys: Keys, seed: int) -> list[CopyColumn]:
-    """The attempts as COPY columns (NumPy throughout, but for the timestamps)."""
+def attempt_columns(history: AdaptiveHistory, keys: Keys, seed: int) -> dict[str, Any]:
+    """The attempts as NumPy columns for COPY (typed from the model by `copy_table`)."""
     a = history.attempts
     # `to_utc` gives aware UTC datetimes; NumPy wants them naive (still UTC).
     attempted_at = np.array(
         [moment.replace(tzinfo=None) for moment in a.attempted_at], dtype="datetime64[us]"
     )
-    return [
-        CopyColumn("id", "uuid", uuid7_array(attempted_at, np.random.default_rng([seed, 8_401]))),
-        CopyColumn("student_id", "uuid", keys.matrix("user", a.username)),
-        CopyColumn("question_id", "uuid", keys.matrix("question", a.question_code)),
-        CopyColumn("answer", "text", a.answer),
-        CopyColumn("is_correct", "bool", a.is_correct),
-        CopyColumn("time_taken_seconds", "float8", a.time_taken_seconds),
-        CopyColumn("confidence", "int2", a.confidence),
-        CopyColumn("attempted_at", "timestamptz", attempted_at),
-        CopyColumn("device_id", "text", a.device_id),
-    ]
+    return {
+        "id": uuid7_array(attempted_at, np.random.default_rng([seed, 8_401])),
+        "student_id": keys.matrix("user", a.username),
+        "question_id": keys.matrix("question", a.question_code),
+        "answer": a.answer,
+        "is_correct": a.is_correct,
+        "time_taken_seconds": a.time_taken_seconds,
+        "confidence": a.confidence,
+        "attempted_at": attempted_at,
+        "device_id": a.device_id,
+    }
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
@@ -271,7 +266,7 @@ async def load(
         written[name] = len(rows[name])
     raw = await raw_asyncpg_connection(await db.connection())
     async with deferred_indexes(raw, SCHEMA, ["question_attempts"]):
-        written["question_attempts"] = await copy_columns(raw, SCHEMA, "question_attempts", columns)
+        written["question_attempts"] = await copy_table(raw, QuestionAttempt.__table__, columns)
     progress.advance(task, written["question_attempts"])
     for name in LOADED:
         await db.execute(text(f"ANALYZE {SCHEMA}.{name}"))
@@ -283,8 +278,7 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
     _validate(options)
     if options.skip_if_present:
         async with session(profile=PROFILE, pool=POOL) as db:
-            previous = await latest_generation_run(db, APP)
-            if same_parameters(previous, options) and await _has_data(db):
+            if await already_generated(db, APP, options, f"{SCHEMA}.users"):
                 return f"data already generated (seed {options.seed}, {options.scale} scale)"
 
     started = time.perf_counter()

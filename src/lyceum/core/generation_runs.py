@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.appspec import GenerateOptions
@@ -45,4 +45,20 @@ def same_parameters(run: GenerationRun | None, options: GenerateOptions) -> bool
     )
 
 
-__all__ = ["latest_generation_run", "record_generation_run", "same_parameters"]
+async def already_generated(
+    session: AsyncSession, app: str, options: GenerateOptions, probe_table: str
+) -> bool:
+    """Whether `app`'s data for `options` is in place: its latest run had these parameters
+    and `probe_table` (schema-qualified, a constant of the app's) still has rows."""
+    if not same_parameters(await latest_generation_run(session, app), options):
+        return False
+    probe = text(f"SELECT EXISTS (SELECT FROM {probe_table})")  # noqa: S608 - the app's constant
+    return bool((await session.execute(probe)).scalar())
+
+
+__all__ = [
+    "already_generated",
+    "latest_generation_run",
+    "record_generation_run",
+    "same_parameters",
+]

@@ -31,9 +31,8 @@ from lyceum.core.appspec import GenerateOptions
 from lyceum.core.auth import hash_password
 from lyceum.core.errors import Forbidden, InvalidInput
 from lyceum.core.generation_runs import (
-    latest_generation_run,
+    already_generated,
     record_generation_run,
-    same_parameters,
 )
 from lyceum.core.operators import demo_password
 from lyceum.core.settings import get_settings
@@ -103,11 +102,6 @@ def _validate(options: GenerateOptions) -> None:
                         " generated in production")  # fmt: skip
 
 
-async def _has_data(db: AsyncSession) -> bool:
-    query = text(f"SELECT EXISTS (SELECT FROM {SCHEMA}.questions)")  # noqa: S608 - a constant
-    return bool((await db.execute(query)).scalar())
-
-
 async def reference_data(db: AsyncSession) -> tuple[list[PlanTerms], set[date]]:
     """Migration 0007's plans and holidays, which the model builds on."""
     plans = [
@@ -153,8 +147,7 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
     _validate(options)
     if options.skip_if_present:
         async with get_session() as db:
-            previous = await latest_generation_run(db, APP)
-            if same_parameters(previous, options) and await _has_data(db):
+            if await already_generated(db, APP, options, f"{SCHEMA}.questions"):
                 return f"data already generated (seed {options.seed}, {options.scale} scale)"
 
     started = time.perf_counter()

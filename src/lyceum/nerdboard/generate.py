@@ -20,9 +20,9 @@ from lyceum.core.db.copy import raw_asyncpg_connection
 from lyceum.core.db.session import session
 from lyceum.core.errors import InvalidInput
 from lyceum.core.generation_runs import (
+    already_generated,
     latest_generation_run,
     record_generation_run,
-    same_parameters,
 )
 from lyceum.nerdboard import POOL, bulk, repository
 from lyceum.nerdboard.marketplace import HISTORY_END, SCALES, generate_history, history_start
@@ -31,16 +31,11 @@ from lyceum.nerdboard.simulation.clock import midnight
 
 if TYPE_CHECKING:
     from rich.progress import Progress
-    from sqlalchemy.ext.asyncio import AsyncSession
 
 # A simulated hour a real second: a day every 24 s, a week of dashboards in under 3 minutes.
 DEFAULT_SPEED = 3600
 # Quality checks are run for each of the history's last weeks, so the dashboard has a trend.
 QUALITY_WEEKS = 8
-
-
-async def _has_history(db: AsyncSession) -> bool:
-    return bool((await db.execute(text("SELECT EXISTS (SELECT FROM nerdboard.sessions)"))).scalar())
 
 
 async def generate(options: GenerateOptions, progress: Progress) -> str:
@@ -49,8 +44,7 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
         raise InvalidInput(f"unknown scale {options.scale!r}; choose one of {', '.join(SCALES)}")
     if options.skip_if_present:
         async with session(profile="nerdboard", pool=POOL) as db:
-            previous = await latest_generation_run(db, "nerdboard")
-            if same_parameters(previous, options) and await _has_history(db):
+            if await already_generated(db, "nerdboard", options, "nerdboard.sessions"):
                 return f"history already generated (seed {options.seed}, {options.scale} scale)"
     return await _generate(options, progress, event="history generated")
 

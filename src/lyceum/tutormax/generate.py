@@ -28,9 +28,8 @@ from lyceum.core.db.copy import raw_asyncpg_connection, uuid7_array
 from lyceum.core.db.session import session
 from lyceum.core.errors import InvalidInput
 from lyceum.core.generation_runs import (
-    latest_generation_run,
+    already_generated,
     record_generation_run,
-    same_parameters,
 )
 from lyceum.tutormax import POOL
 from lyceum.tutormax.models import SCHEMA, Session, Student, StudentFeedback, Tutor, TutorEvent
@@ -39,7 +38,6 @@ from lyceum.tutormax.synthetic import HISTORY_END, SCALES, TutorMaxHistory, simu
 
 if TYPE_CHECKING:
     from rich.progress import Progress
-    from sqlalchemy.ext.asyncio import AsyncSession
 
 APP = "tutormax"
 # Loaded in this order (foreign keys point backwards); the other three tables stay empty.
@@ -52,10 +50,6 @@ LOADED: tuple[tuple[str, FromClause], ...] = (
 )
 ANALYZE = tuple(f"ANALYZE tutormax.{name}" for name, _ in LOADED)
 MAX_MONTHS = 60
-
-
-async def _has_history(db: AsyncSession) -> bool:
-    return bool((await db.execute(text("SELECT EXISTS (SELECT FROM tutormax.sessions)"))).scalar())
 
 
 def _validate(options: GenerateOptions) -> None:
@@ -93,8 +87,7 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
     _validate(options)
     if options.skip_if_present:
         async with session(profile=APP, pool=POOL) as db:
-            previous = await latest_generation_run(db, APP)
-            if same_parameters(previous, options) and await _has_history(db):
+            if await already_generated(db, APP, options, "tutormax.sessions"):
                 return f"history already generated (seed {options.seed}, {options.scale} scale)"
 
     started = time.perf_counter()

@@ -469,3 +469,18 @@ def test_orm_smallint_columns_copy_as_int2() -> None:
     assert pgtype_of(SmallInteger()) == "int2"
     assert pgtype_of(Integer()) == "int4"
     assert pgtype_of(BigInteger()) == "int4"  # as before: no loader sends a BIGINT column yet
+
+
+def test_orm_generic_uuid_and_type_decorators_copy_as_what_they_store() -> None:
+    from sqlalchemy import DateTime, Uuid
+    from sqlalchemy.types import TypeDecorator
+
+    from lyceum.core.db.bulk import pgtype_of
+
+    class Stamp(TypeDecorator[object]):
+        impl = DateTime(timezone=True)
+        cache_ok = True
+
+    assert pgtype_of(Uuid()) == "uuid"
+    # A TypeDecorator goes over the wire as its underlying type.
+    assert pgtype_of(Stamp()) == "timestamptz"

@@ -12,16 +12,20 @@ from typing import Any
 
 import asyncpg
 import numpy as np
-from sqlalchemy import Boolean, DateTime, Float, Integer, SmallInteger, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Integer, SmallInteger, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.sql.expression import FromClause
+from sqlalchemy.types import TypeDecorator
 
 from lyceum.core.db.copy import CopyColumn, PgType, copy_columns
 
 
 def pgtype_of(column_type: Any) -> PgType:
-    """The binary COPY encoding for an ORM column type (string enums are text)."""
-    if isinstance(column_type, UUID):
+    """The binary COPY encoding for an ORM column type (string enums are text; a
+    TypeDecorator is sent as the type it stores)."""
+    if isinstance(column_type, TypeDecorator):
+        return pgtype_of(column_type.impl_instance)
+    if isinstance(column_type, UUID | Uuid):
         return "uuid"
     if isinstance(column_type, ARRAY):
         # varchar(n)[] and text[] differ on the wire (the element type is sent).
