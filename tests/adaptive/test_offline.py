@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.adaptive.enums import SyncOperationKind, SyncStatus
 from lyceum.adaptive.models import QuestionAttempt, SyncOperation
-from lyceum.adaptive.offline import AttemptInput, record_attempt_offline, uuid7
+from lyceum.adaptive.offline import AttemptInput, record_attempt_offline
+from lyceum.core.db.session import committing
 from tests.adaptive.rows import add_question, add_student
 
 
@@ -30,6 +31,12 @@ async def _attempt(db: AsyncSession, **overrides: object) -> AttemptInput:
     return AttemptInput(**(values | overrides))  # type: ignore[arg-type]
 
 
+async def _record(db: AsyncSession, attempt: AttemptInput) -> QuestionAttempt:
+    """What an edge does: one unit of work around the domain function, which only flushes."""
+    async with committing(db):
+        return await record_attempt_offline(db, attempt)
+
+
 async def _count(db: AsyncSession, model: type[object]) -> int:
     return (await db.execute(select(func.count()).select_from(model))).scalar_one()  # type: ignore[arg-type]
 
@@ -37,7 +44,7 @@ async def _count(db: AsyncSession, model: type[object]) -> int:
 async def test_a_local_write_and_its_queue_row_commit_together(
     local_session: AsyncSession,
 ) -> None:
-    attempt = await record_attempt_offline(local_session, await _attempt(local_session))
+    attempt = await _record(local_session, await _attempt(local_session))
     local_session.expunge_all()
     stored = await local_session.get(QuestionAttempt, attempt.id)
     assert stored is not None and stored.sync_operation_id is not None
@@ -56,7 +63,7 @@ async def test_a_failing_write_leaves_no_queue_row(local_session: AsyncSession) 
     bad = await _attempt(local_session, question_id=uuid.uuid4())
     before = await _count(local_session, SyncOperation)
     with pytest.raises(IntegrityError):
-        await record_attempt_offline(local_session, bad)
+        await _record(local_session, bad)
     assert await _count(local_session, SyncOperation) == before
     assert await _count(local_session, QuestionAttempt) == 0
 
@@ -77,7 +84,7 @@ async def test_a_failing_queue_row_leaves_no_write(local_session: AsyncSession) 
     event.listen(QuestionAttempt, "after_insert", note_attempt)
     try:
         with pytest.raises(IntegrityError, match="NOT NULL"):
-            await record_attempt_offline(local_session, good)
+            await _record(local_session, good)
     finally:
         event.remove(SyncOperation, "before_insert", refuse_queue)
         event.remove(QuestionAttempt, "after_insert", note_attempt)
@@ -93,7 +100,7 @@ async def test_operation_ids_are_unique_version_7_and_time_ordered(
     first = await _attempt(local_session)
     ids = []
     for _ in range(20):
-        attempt = await record_attempt_offline(local_session, first)
+        attempt = await _record(local_session, first)
         ids.append(attempt.sync_operation_id)
     assert len(set(ids)) == 20
     assert all(op is not None and op.version == 7 for op in ids)
@@ -108,8 +115,14 @@ async def test_operation_ids_are_unique_version_7_and_time_ordered(
     assert list(pending.scalars()) == ids
 
 
-def test_uuid7_layout() -> None:
-    value = uuid7()
-    assert value.version == 7 and value.variant == uuid.RFC_4122
-    now_ms = datetime.now(UTC).timestamp() * 1000
-    assert abs((value.int >> 80) - now_ms) < 5_000
+async def test_the_domain_function_leaves_the_commit_to_the_edge(
+    local_session: AsyncSession,
+) -> None:
+    attempt = await _attempt(local_session)
+    written = await record_attempt_offline(local_session, attempt)
+    # Flushed (the rows are visible in this transaction) but not committed: the edge decides.
+    assert await _count(local_session, SyncOperation) == 1
+    assert written.sync_operation_id is not None
+    await local_session.rollback()
+    assert await _count(local_session, SyncOperation) == 0
+    assert await _count(local_session, QuestionAttempt) == 0

@@ -45,6 +45,14 @@ def _offline_app() -> FastAPI:
         await db.commit()
         return {"id": str(user.id)}
 
+    @app.post("/offline/edge/{username}")
+    async def create_without_commit(username: str, db: LocalDb, fail: bool = False) -> None:
+        # No commit here: the dependency commits at the edge, or rolls back on an error.
+        db.add(User(username=username, role=UserRole.STUDENT, password_hash=ARGON2ID))
+        await db.flush()
+        if fail:
+            raise RuntimeError("the handler failed after writing")
+
     @app.get("/offline/users")
     async def count(db: LocalDb) -> dict[str, int]:
         return {"users": (await db.execute(select(func.count()).select_from(User))).scalar_one()}
@@ -78,3 +86,11 @@ async def test_get_db_serves_handlers_with_the_seeds_pool(local_database: Path) 
     assert engine.pool.size() == 10  # type: ignore[attr-defined]
     assert engine.pool._max_overflow == 20  # type: ignore[attr-defined]
     assert engine.pool._pre_ping is True  # type: ignore[attr-defined]
+
+
+async def test_the_local_session_dependency_commits_at_the_edge(local_database: Path) -> None:
+    transport = httpx.ASGITransport(app=_offline_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://device") as client:
+        assert (await client.post("/offline/edge/kept")).status_code == 200
+        assert (await client.post("/offline/edge/lost?fail=true")).status_code == 500
+        assert (await client.get("/offline/users")).json() == {"users": 1}

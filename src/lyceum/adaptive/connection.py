@@ -8,6 +8,7 @@ then, so a fresh device needs no separate step; `close_local_db()` disposes of i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from lyceum.adaptive.local import create_local_engine, create_local_schema, local_sessionmaker
 from lyceum.core.db import engine as core_engine
 from lyceum.core.db.engine import PoolConfig
-from lyceum.core.db.session import session_dependency
+from lyceum.core.db.session import committing, session_dependency
 from lyceum.core.settings import get_settings
 
 PROFILE = "adaptive"
@@ -43,9 +44,18 @@ async def get_local_engine() -> AsyncEngine:
         return _local[url]
 
 
+@contextlib.asynccontextmanager
+async def local_session() -> AsyncIterator[AsyncSession]:
+    """A unit of work on the local database: committed on a clean exit, rolled back on error
+    (the same edge rule as the PostgreSQL sessions; domain functions only flush)."""
+    async with committing(local_sessionmaker(await get_local_engine())()) as db:
+        yield db
+
+
 async def get_sqlite_db() -> AsyncIterator[AsyncSession]:
-    """FastAPI dependency: a session on the local database, rolled back unless committed."""
-    async with local_sessionmaker(await get_local_engine())() as db:
+    """FastAPI dependency: a session on the local database, committed when the request's
+    handler returns and rolled back when it raises."""
+    async with local_session() as db:
         yield db
 
 
@@ -63,4 +73,5 @@ __all__ = [
     "get_engine",
     "get_local_engine",
     "get_sqlite_db",
+    "local_session",
 ]

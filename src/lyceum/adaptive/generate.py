@@ -58,13 +58,14 @@ from lyceum.adaptive.synthetic import (
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.auth import hash_password
 from lyceum.core.db.bulk import copy_table, deferred_indexes
-from lyceum.core.db.copy import raw_asyncpg_connection, uuid7_array
+from lyceum.core.db.copy import raw_asyncpg_connection
 from lyceum.core.db.session import session
 from lyceum.core.errors import Forbidden, InvalidInput
 from lyceum.core.generation_runs import (
     already_generated,
     record_generation_run,
 )
+from lyceum.core.ids import uuid7_array
 from lyceum.core.operators import demo_password
 from lyceum.core.settings import get_settings
 

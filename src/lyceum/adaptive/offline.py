@@ -10,8 +10,6 @@ the queue drains oldest first.
 
 from __future__ import annotations
 
-import os
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,16 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.adaptive.enums import SyncOperationKind, SyncStatus
 from lyceum.adaptive.models import QuestionAttempt, SyncOperation
-
-
-def uuid7() -> uuid.UUID:
-    """A version-7 UUID: 48 bits of Unix milliseconds, then 74 random bits."""
-    millis = time.time_ns() // 1_000_000
-    random_bits = int.from_bytes(os.urandom(10), "big")
-    value = (millis & ((1 << 48) - 1)) << 80 | random_bits & ((1 << 80) - 1)
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
-    return uuid.UUID(int=value)
+from lyceum.core.ids import uuid7
 
 
 @dataclass(frozen=True)
@@ -45,7 +34,9 @@ class AttemptInput:
 
 
 async def record_attempt_offline(db: AsyncSession, attempt: AttemptInput) -> QuestionAttempt:
-    """Write the attempt and queue its upload, in `db`'s transaction; commits both or neither."""
+    """Write the attempt and queue its upload in `db`'s transaction (flushed, not committed):
+    the edge that owns the session (`local_session()`, `get_sqlite_db`) commits both or
+    neither."""
     operation_id = uuid7()
     row = QuestionAttempt(
         id=uuid7(),
@@ -79,12 +70,8 @@ async def record_attempt_offline(db: AsyncSession, attempt: AttemptInput) -> Que
         status=SyncStatus.PENDING,
     )
     db.add_all([row, queued])
-    try:
-        await db.commit()
-    except BaseException:
-        await db.rollback()
-        raise
+    await db.flush()
     return row
 
 
-__all__ = ["AttemptInput", "record_attempt_offline", "uuid7"]
+__all__ = ["AttemptInput", "record_attempt_offline"]

@@ -24,13 +24,14 @@ from sqlalchemy.sql.expression import FromClause
 
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.db.bulk import copy_table, deferred_indexes, deferred_keys
-from lyceum.core.db.copy import raw_asyncpg_connection, uuid7_array
+from lyceum.core.db.copy import raw_asyncpg_connection
 from lyceum.core.db.session import session
 from lyceum.core.errors import InvalidInput
 from lyceum.core.generation_runs import (
     already_generated,
     record_generation_run,
 )
+from lyceum.core.ids import uuid7_array
 from lyceum.tutormax import POOL
 from lyceum.tutormax.models import SCHEMA, Session, Student, StudentFeedback, Tutor, TutorEvent
 from lyceum.tutormax.repository import TRUNCATE_ALL

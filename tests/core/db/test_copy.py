@@ -25,8 +25,8 @@ from lyceum.core.db.copy import (
     copy_columns,
     encode_binary_copy,
     raw_asyncpg_connection,
-    uuid7_array,
 )
+from lyceum.core.ids import uuid7_array
 
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -259,18 +259,6 @@ async def test_random_columns_round_trip_exactly(
     stored = await raw.fetch("SELECT i8, i4, f, t, ts FROM prop ORDER BY n")
     assert [(r["i8"], r["i4"], r["f"], r["t"], micros(r["ts"])) for r in stored] == rows
     assert [struct.pack(">d", r["f"]) for r in stored] == [struct.pack(">d", f) for f in floats]
-
-
-def test_uuid7_ids_are_version_7_time_ordered_and_seeded() -> None:
-    stamps = np.datetime64("2026-01-01T00:00:00", "ms") + np.arange(500) * np.timedelta64(7, "ms")
-    ids = uuid7_array(stamps, np.random.default_rng(42))
-    parsed = [uuid.UUID(bytes=row.tobytes()) for row in ids]
-    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in parsed)
-    assert parsed == sorted(parsed)
-    assert [u.int >> 80 for u in parsed] == stamps.astype(np.int64).tolist()  # the 48-bit time
-    assert np.array_equal(ids, uuid7_array(stamps, np.random.default_rng(42)))
-    assert not np.array_equal(ids, uuid7_array(stamps, np.random.default_rng(43)))
-    assert len(set(parsed)) == 500
 
 
 async def test_uuid_arrays_and_uuid_objects_store_the_same_ids(raw: asyncpg.Connection) -> None:

@@ -527,25 +527,3 @@ async def raw_asyncpg_connection(connection: AsyncConnection) -> asyncpg.Connect
     if not isinstance(driver, asyncpg.Connection):
         raise TypeError(f"not an asyncpg connection: {type(driver).__name__}")
     return driver
-
-
-def uuid7_array(
-    timestamps: npt.NDArray[np.datetime64], rng: np.random.Generator
-) -> npt.NDArray[np.uint8]:
-    """RFC 9562 version-7 UUIDs for the given instants, as an (n, 16) array of bytes.
-
-    Time-ordered keys land at the right edge of the primary-key B-tree, which is what makes
-    COPY into a keyed table fast; the random bits come from `rng`, so a seeded generator
-    produces the same ids every run.
-    """
-    millis = np.asarray(timestamps).astype("datetime64[ms]").astype(np.int64)
-    count = millis.shape[0]
-    out = np.empty((count, 16), dtype=np.uint8)
-    # 48-bit big-endian Unix milliseconds.
-    for byte in range(6):
-        out[:, byte] = (millis >> (8 * (5 - byte))) & 0xFF
-    random_bytes = rng.integers(0, 256, size=(count, 10), dtype=np.uint8)
-    out[:, 6:] = random_bytes
-    out[:, 6] = (out[:, 6] & 0x0F) | 0x70  # version 7
-    out[:, 8] = (out[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
-    return out

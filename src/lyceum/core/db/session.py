@@ -38,11 +38,10 @@ def _make_session(engine: AsyncEngine) -> AsyncSession:
 
 
 @contextlib.asynccontextmanager
-async def session(
-    *, profile: str = "lyceum", pool: PoolConfig = PLATFORM_POOL
-) -> AsyncIterator[AsyncSession]:
-    """`async with session() as db:` — commits on a clean exit, rolls back on error."""
-    db = _make_session(get_engine(profile=profile, pool=pool))
+async def committing(db: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """The edge's unit of work over `db`: commit on a clean exit, roll back on any error, close
+    either way. Every edge (request dependency, job, CLI command, the adaptive app's local
+    SQLite session) goes through here, so none of them forgets one of the three."""
     try:
         yield db
         await db.commit()
@@ -51,6 +50,15 @@ async def session(
         raise
     finally:
         await db.close()
+
+
+@contextlib.asynccontextmanager
+async def session(
+    *, profile: str = "lyceum", pool: PoolConfig = PLATFORM_POOL
+) -> AsyncIterator[AsyncSession]:
+    """`async with session() as db:` — commits on a clean exit, rolls back on error."""
+    async with committing(_make_session(get_engine(profile=profile, pool=pool))) as db:
+        yield db
 
 
 def session_dependency(

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lyceum.core.db.copy import uuid7_array
+from lyceum.core.ids import uuid7_array
 from lyceum.nerdboard.marketplace.batch import Columns
 from lyceum.nerdboard.marketplace.catalog import (
     AFFINITY,

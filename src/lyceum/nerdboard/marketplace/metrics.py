@@ -6,7 +6,7 @@ from datetime import date
 
 import numpy as np
 
-from lyceum.core.db.copy import uuid7_array
+from lyceum.core.ids import uuid7_array
 from lyceum.nerdboard.marketplace.batch import Columns
 from lyceum.nerdboard.marketplace.catalog import N_SUBJECTS, SUBJECT_NAMES
 from lyceum.nerdboard.marketplace.ids import uuid_keys, uuid_low64, uuid_text

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from lyceum.core.db.copy import uuid7_array
+from lyceum.core.ids import uuid7_array
 from lyceum.nerdboard.marketplace.batch import Columns, MarketBatch, merge_batches
 from lyceum.nerdboard.marketplace.catalog import (
     ANNUAL_GROWTH,

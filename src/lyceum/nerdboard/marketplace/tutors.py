@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from lyceum.core.db.copy import uuid7_array
+from lyceum.core.ids import uuid7_array
 from lyceum.nerdboard.marketplace.catalog import (
     AFFINITY,
     N_SUBJECTS,
