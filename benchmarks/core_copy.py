@@ -30,9 +30,9 @@ from lyceum.core.db.copy import (
     copy_columns,
     encode_binary_copy,
     raw_asyncpg_connection,
-    uuid7_array,
 )
 from lyceum.core.db.engine import close_db, get_engine
+from lyceum.core.ids import uuid7_array
 
 ROWS = int(os.environ.get("BENCH_COPY_ROWS", "1000000"))
 RUNS = 3

@@ -43,7 +43,8 @@ from lyceum.core.db.copy import raw_asyncpg_connection
 from lyceum.core.db.engine import close_db
 from lyceum.core.db.session import session
 from lyceum.core.settings import reset_settings_cache
-from lyceum.nerdboard import POOL, bulk
+from lyceum.nerdboard import bulk
+from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.generate import generate
 from lyceum.nerdboard.marketplace import MarketBatch, generate_history
 

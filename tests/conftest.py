@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
+from fastapi import FastAPI
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -23,7 +25,7 @@ from lyceum.core.db.engine import close_db, get_engine
 from lyceum.core.db.session import bind_sessions_to
 from lyceum.core.db.url import drop_database
 from lyceum.core.settings import reset_settings_cache
-from tests.fixtures.app import bound_session
+from tests.fixtures.app import asgi_client, bound_session, started_app
 from tests.fixtures.services import (
     REPO_ROOT,
     choose_test_database,
@@ -102,3 +104,19 @@ async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 async def db_session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
     async with bound_session(db_connection) as session:
         yield session
+
+
+@pytest.fixture
+async def app(engine: AsyncEngine, redis_url: str) -> AsyncIterator[FastAPI]:
+    """The real application with its lifespan run (its own engines), on the test database."""
+    async with started_app() as application:
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI, db_connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for `app`. Set up after `app`, so torn down before it: the test's
+    transaction is rolled back and its connection returned before the lifespan disposes of
+    its engines."""
+    async with asgi_client(app) as http:
+        yield http

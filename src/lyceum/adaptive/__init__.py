@@ -8,7 +8,21 @@ from lyceum.adaptive.connection import POOL
 from lyceum.core.appspec import AppSpec, GenerateOptions
 
 if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
     from rich.progress import Progress
+
+
+def _router() -> APIRouter:
+    from lyceum.adaptive.api import router
+
+    return router()
+
+
+def _cli() -> typer.Typer:
+    from lyceum.adaptive.cli import commands
+
+    return commands
 
 
 # Imported lazily: registering the app must not import NumPy into every CLI command.
@@ -24,5 +38,8 @@ app_spec = AppSpec(
     description="Knowledge graph, mastery tracking, study plans and offline-first sync",
     pool=POOL,
     models_module="lyceum.adaptive.models",
+    router=_router,
+    cli=_cli,
+    pure_packages=("synthetic",),
     generate=_generate,
 )

@@ -19,14 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
 from lyceum.adaptive.backup import local_path, table_counts
 from lyceum.adaptive.local import TABLES, create_local_engine, create_local_schema
 from lyceum.adaptive.models import SCHEMA
 from lyceum.core.db import migrate
-from lyceum.core.db.engine import database_url, get_sync_engine
+from lyceum.core.db.engine import database_url
+from lyceum.core.db.inspect import SchemaState, counts_line, inspect_schema
 from lyceum.core.errors import ConfigurationError, LyceumError, Unavailable
 from lyceum.core.settings import Settings, load_settings
 
@@ -41,12 +41,7 @@ Next steps:
   docs/adaptive.md                         the tables, the offline sync and the engine"""
 
 
-@dataclass(frozen=True)
-class ServerState:
-    server_version: str
-    revision: str | None
-    # Rows per adaptive table; None before the schema exists.
-    rows: dict[str, int] | None
+ServerState = SchemaState
 
 
 @dataclass(frozen=True)
@@ -56,38 +51,9 @@ class InitResult:
     local_rows: dict[str, int]
 
 
-def _inspect(connection: Connection) -> ServerState:
-    version = str(connection.execute(text("SHOW server_version")).scalar())
-    revision = migrate.current_revision(connection)
-    present = {
-        str(name)
-        for name in connection.execute(
-            text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
-            {"s": SCHEMA},
-        ).scalars()
-    }
-    if not present:
-        return ServerState(version, revision, None)
-    rows = {
-        table: int(
-            connection.execute(text(f'SELECT count(*) FROM {SCHEMA}."{table}"')).scalar() or 0  # noqa: S608 - names from the models
-        )
-        for table in TABLE_NAMES
-        if table in present
-    }
-    return ServerState(version, revision, rows)
-
-
 def inspect_server(settings: Settings) -> ServerState:
-    """Connect and describe what is there; a refused connection becomes one clear error."""
-    url = database_url(settings)
-    try:
-        with get_sync_engine(settings).connect() as connection:
-            return _inspect(connection)
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        where = url.render_as_string(hide_password=True)
-        raise Unavailable(f"cannot connect to PostgreSQL at {where}: {reason}") from None
+    """Connect and describe the adaptive schema; a refused connection is one clear error."""
+    return inspect_schema(settings, SCHEMA, TABLE_NAMES)
 
 
 async def _create_local(url: str) -> None:
@@ -115,10 +81,6 @@ def initialize_local(url: str) -> tuple[Path, bool]:
     return path, not existed
 
 
-def _counts_line(rows: dict[str, int]) -> str:
-    return ", ".join(f"{table} {count:,}" for table, count in rows.items())
-
-
 def initialize(settings: Settings, *, say: Callable[[str], None]) -> InitResult:
     """Run the init steps for both databases; returns their state at the end."""
     where = database_url(settings).render_as_string(hide_password=True)
@@ -131,7 +93,7 @@ def initialize(settings: Settings, *, say: Callable[[str], None]) -> InitResult:
     if state.rows is None or len(state.rows) != len(TABLE_NAMES):
         raise LyceumError(f"the migrations did not create every table of schema {SCHEMA}")
     say(f"Schema {SCHEMA} ready at migration {state.revision}: {len(state.rows)} tables.")
-    say(f"PostgreSQL rows: {_counts_line(state.rows)}")
+    say(f"PostgreSQL rows: {counts_line(state.rows)}")
 
     url = settings.sqlite_database_url
     path, created = initialize_local(url)
@@ -144,7 +106,7 @@ def initialize(settings: Settings, *, say: Callable[[str], None]) -> InitResult:
         f"Local SQLite database {'created' if created else 'verified'} at {path} "
         f"(WAL mode): {len(local_rows)} tables."
     )
-    say(f"SQLite rows: {_counts_line(local_rows)}")
+    say(f"SQLite rows: {counts_line(local_rows)}")
     say(NEXT_STEPS)
     return InitResult(state, path, local_rows)
 

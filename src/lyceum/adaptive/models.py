@@ -42,6 +42,7 @@ from lyceum.adaptive.enums import (
 )
 from lyceum.adaptive.types import JSONDocument, StringList, UTCDateTime
 from lyceum.core.db.base import Base
+from lyceum.core.db.columns import string_enum
 
 SCHEMA = "adaptive"
 
@@ -55,15 +56,7 @@ class AdaptiveBase(DeclarativeBase):
 
 
 def _enum(enum_class: type[enum.StrEnum], name: str) -> SAEnum:
-    return SAEnum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
+    return string_enum(enum_class, name, length=20)
 
 
 def _fk(target: str, ondelete: str = "CASCADE") -> Any:

@@ -1,4 +1,6 @@
-"""Knowledge-graph writes that must hold on both databases.
+"""All of the adaptive app's SQL, on either database (PostgreSQL and the local SQLite).
+
+Knowledge-graph writes must hold on both databases.
 
 A prerequisite cycle is refused by a trigger on PostgreSQL (migration 0008). SQLite cannot
 run a recursive query inside a trigger, so `add_prerequisite` checks reachability in the
@@ -9,11 +11,13 @@ the last word under concurrent writers.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from lyceum.adaptive.models import TopicPrerequisite
+from lyceum.adaptive.models import Concept, Topic, TopicPrerequisite
 from lyceum.core.errors import InvalidInput
 
 # Topics reachable from :start by following prerequisite edges (schema-qualified for
@@ -58,4 +62,55 @@ async def add_prerequisite(
     return edge
 
 
-__all__ = ["add_prerequisite", "creates_cycle"]
+@dataclass(frozen=True)
+class TopicRow:
+    code: str
+    name: str
+    grade: int
+    parent_code: str | None
+    syllabus_weightage: float
+    prerequisites: list[str]
+    concepts: int
+
+
+async def knowledge_graph(db: AsyncSession, grade: int | None) -> list[TopicRow]:
+    """Topics in syllabus order with their prerequisites' codes and concept counts (three
+    queries, whatever the graph's size)."""
+    parent = aliased(Topic)
+    query = (
+        select(Topic.id, Topic.code, Topic.name, Topic.grade, parent.code, Topic.syllabus_weightage)
+        .outerjoin(parent, parent.id == Topic.parent_id)
+        .order_by(Topic.grade, Topic.sort_order, Topic.code)
+    )
+    if grade is not None:
+        query = query.where(Topic.grade == grade)
+    topics = (await db.execute(query)).all()
+    prerequisite = aliased(Topic)
+    edges = (
+        await db.execute(
+            select(TopicPrerequisite.topic_id, prerequisite.code)
+            .join(prerequisite, prerequisite.id == TopicPrerequisite.prerequisite_id)
+            .order_by(prerequisite.code)
+        )
+    ).all()
+    counts = dict(
+        (await db.execute(select(Concept.topic_id, func.count()).group_by(Concept.topic_id))).all()
+    )
+    needs: dict[uuid.UUID, list[str]] = {}
+    for topic_id, code in edges:
+        needs.setdefault(topic_id, []).append(code)
+    return [
+        TopicRow(
+            code,
+            name,
+            topic_grade,
+            parent_code,
+            weightage,
+            needs.get(topic_id, []),
+            int(counts.get(topic_id, 0)),
+        )
+        for topic_id, code, name, topic_grade, parent_code, weightage in topics
+    ]
+
+
+__all__ = ["TopicRow", "add_prerequisite", "creates_cycle", "knowledge_graph"]

@@ -1,62 +1,23 @@
-"""What every command shares: the console, settings, one-line errors, confirmation."""
+"""The edge's name for the shared command helpers (`lyceum.core.cli`)."""
 
-from __future__ import annotations
+from lyceum.core.cli import (
+    confirm,
+    console,
+    err_console,
+    fail,
+    refuse_in_production,
+    repo_root,
+    run_async,
+    settings_or_exit,
+)
 
-import asyncio
-import sys
-from collections.abc import Coroutine
-from typing import Any, NoReturn, TypeVar
-
-import typer
-from rich.console import Console
-
-from lyceum.core.db import migrate
-from lyceum.core.errors import ConfigurationError
-from lyceum.core.settings import Settings, load_settings
-
-console = Console()
-err_console = Console(stderr=True)
-
-T = TypeVar("T")
-
-# Re-exported: the CLI finds benchmarks and alembic.ini where the migrations helper does.
-repo_root = migrate.repo_root
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]lyceum: error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        fail(str(exc), code=2)
-
-
-def confirm(question: str, assume_yes: bool) -> None:
-    if assume_yes:
-        return
-    if not sys.stdin.isatty():
-        fail(f"{question} — refusing without confirmation; pass --yes", code=2)
-    if not typer.confirm(question, default=False):
-        fail("cancelled", code=1)
-
-
-def refuse_in_production(settings: Settings, action: str) -> None:
-    if settings.env == "production":
-        fail(f"`{action}` destroys data and is refused when ENV=production", code=2)
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run one coroutine and dispose the engines it built (they belong to its loop)."""
-    from lyceum.core.db.engine import close_db
-
-    async def _wrapped() -> T:
-        try:
-            return await coroutine
-        finally:
-            await close_db()
-
-    return asyncio.run(_wrapped())
+__all__ = [
+    "confirm",
+    "console",
+    "err_console",
+    "fail",
+    "refuse_in_production",
+    "repo_root",
+    "run_async",
+    "settings_or_exit",
+]

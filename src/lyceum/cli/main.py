@@ -12,11 +12,8 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from lyceum.apps import APPS
-from lyceum.cli.adaptive import adaptive_app
 from lyceum.cli.common import console, err_console, fail, repo_root, run_async, settings_or_exit
 from lyceum.cli.db import db_app
-from lyceum.cli.nerdboard import nerdboard_app
-from lyceum.cli.tutormax import tutormax_app
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.errors import ConfigurationError, LyceumError
 from lyceum.core.logging import configure_logging
@@ -30,9 +27,11 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_app, name="db")
-app.add_typer(nerdboard_app, name="nerdboard")
-app.add_typer(tutormax_app, name="tutormax")
-app.add_typer(adaptive_app, name="adaptive")
+# Each app's own commands, `lyceum <app> …`, from its AppSpec (the factory imports the app's
+# cli module only now, when the command line is built).
+for _spec in APPS.values():
+    if _spec.cli is not None:
+        app.add_typer(_spec.cli(), name=_spec.name)
 
 # Enums give Typer its choices: a wrong app name is a usage error listing the valid ones.
 AppName = enum.Enum("AppName", {name: name for name in sorted(APPS)}, type=str)  # type: ignore[misc]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from lyceum.apps import APPS, get_app
 from lyceum.cli.common import console
 from lyceum.core.appspec import AppSpec, GenerateOptions
+from lyceum.core.cli import progress_bar
 from lyceum.core.db.session import session
 from lyceum.core.settings import Settings
 
@@ -28,16 +27,6 @@ async def seed_everything(settings: Settings, app_name: str | None) -> tuple[str
             await spec.seed(db)
         console.print(f"seeded [bold]{spec.title}[/]")
     return credentials
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
 
 
 async def generate_for(specs: list[AppSpec], options: GenerateOptions) -> list[str]:

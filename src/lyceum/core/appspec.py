@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from lyceum.core.db.engine import PLATFORM_POOL, PoolConfig
 
 if TYPE_CHECKING:
+    import typer
     from fastapi import APIRouter
     from rich.progress import Progress
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,13 +37,25 @@ AppLifespan = Callable[["Settings", "Cache"], AbstractAsyncContextManager[Mappin
 
 @dataclass(frozen=True)
 class AppSpec:
+    """An app, as the edges see it. The factories are lazy: registering the app imports none of
+    its routes, commands or models, so `lyceum --help` does not load NumPy or FastAPI routes
+    and a web worker does not import the CLI."""
+
     name: str
     title: str
     description: str
     pool: PoolConfig = PLATFORM_POOL
     # Dotted path of the module defining the app's ORM models (imported for Alembic).
     models_module: str | None = None
+    # `<app>/api.py`: mounted by the web edge under /api/<name>.
     router: Callable[[], APIRouter] | None = None
+    # `<app>/pages.py`: the app's web pages, mounted by the web edge under /<name>.
+    pages: Callable[[], APIRouter] | None = None
+    # `<app>/cli.py`: `lyceum <name> …`.
+    cli: Callable[[], typer.Typer] | None = None
+    # Subpackages holding pure logic (no database, driver, web or cache imports); the import
+    # contracts are checked against this list (tests/test_architecture.py).
+    pure_packages: tuple[str, ...] = ()
     seed: Seeder | None = None
     generate: Generator | None = None
     lifespan: AppLifespan | None = None

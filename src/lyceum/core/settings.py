@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     db_max_overflow: int | None = Field(default=None, ge=0)
     db_pool_timeout: float | None = Field(default=None, gt=0)
     db_pool_recycle: int | None = Field(default=None, ge=-1)
+    # At most this many connections open at once per process, whatever the apps' pools add up
+    # to (lyceum.core.db.engine.ConnectionBudget; docs/scaling.md sets it against the server's
+    # max_connections).
+    db_process_max_connections: int = Field(default=60, ge=1, le=10_000)
 
     # Embedded PostgreSQL (used only when no database is configured).
     lyceum_home: Path = Path(".lyceum")

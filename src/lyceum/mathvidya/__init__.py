@@ -45,7 +45,21 @@ from lyceum.mathvidya.models import (
 )
 
 if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
     from rich.progress import Progress
+
+
+def _router() -> "APIRouter":
+    from lyceum.mathvidya.api import router
+
+    return router()
+
+
+def _cli() -> "typer.Typer":
+    from lyceum.mathvidya.cli import commands
+
+    return commands
 
 
 # Imported lazily: registering the app must not load the synthetic-data model into every CLI
@@ -62,6 +76,9 @@ app_spec = AppSpec(
     description="CBSE maths exam practice, MCQ auto-marking and teacher evaluation under an SLA",
     pool=POOL,
     models_module="lyceum.mathvidya.models",
+    router=_router,
+    cli=_cli,
+    pure_packages=("synthetic",),
     generate=_generate,
 )
 

@@ -7,18 +7,15 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from lyceum.core.appspec import AppSpec, GenerateOptions
-from lyceum.core.db.engine import PoolConfig
+from lyceum.nerdboard.connection import POOL
 
 if TYPE_CHECKING:
+    import typer
     from fastapi import APIRouter
     from rich.progress import Progress
 
     from lyceum.core.cache import Cache
     from lyceum.core.settings import Settings
-
-# Seed 000: pool 20 + 30 overflow, recycled hourly, pre-ping.
-POOL = PoolConfig(pool_size=20, max_overflow=30, pool_timeout=30, pool_recycle=3600)
-
 
 # The factories import lazily: registering the app must not import FastAPI routes, NumPy
 # models or statsmodels into every CLI command.
@@ -26,6 +23,12 @@ def _router() -> APIRouter:
     from lyceum.nerdboard.api import router
 
     return router()
+
+
+def _cli() -> typer.Typer:
+    from lyceum.nerdboard.cli import commands
+
+    return commands
 
 
 async def _generate(options: GenerateOptions, progress: Progress) -> str:
@@ -49,6 +52,8 @@ app_spec = AppSpec(
     pool=POOL,
     models_module="lyceum.nerdboard.models",
     router=_router,
+    cli=_cli,
+    pure_packages=("marketplace", "forecasting", "simulation"),
     generate=_generate,
     lifespan=_lifespan,
     benchmarks=("nerdboard",),

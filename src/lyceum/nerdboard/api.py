@@ -19,7 +19,8 @@ from lyceum.core.auth import Principal, get_principal, require_roles
 from lyceum.core.cache import Cache, CacheResult
 from lyceum.core.db.session import session_dependency
 from lyceum.core.errors import Unavailable
-from lyceum.nerdboard import POOL, forecast_service, schemas, service
+from lyceum.nerdboard import forecast_service, schemas, service
+from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard import repository as repo
 from lyceum.nerdboard.events import TickBroadcaster, sse_frame
 

@@ -24,7 +24,8 @@ from lyceum.core.generation_runs import (
     latest_generation_run,
     record_generation_run,
 )
-from lyceum.nerdboard import POOL, bulk, repository
+from lyceum.nerdboard import bulk, repository
+from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.marketplace import HISTORY_END, SCALES, generate_history, history_start
 from lyceum.nerdboard.quality import run_quality_checks
 from lyceum.nerdboard.simulation.clock import midnight

@@ -30,7 +30,8 @@ from lyceum.core.db.session import session
 from lyceum.core.errors import Conflict
 from lyceum.core.generation_runs import latest_generation_run
 from lyceum.core.settings import Settings
-from lyceum.nerdboard import POOL, bulk, forecast_service, repository, service
+from lyceum.nerdboard import bulk, forecast_service, repository, service
+from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.events import TickBroadcaster
 from lyceum.nerdboard.marketplace import MarketState, advance_day
 from lyceum.nerdboard.quality import run_quality_checks

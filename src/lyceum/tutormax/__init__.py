@@ -44,7 +44,21 @@ from lyceum.tutormax.models import (
 )
 
 if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
     from rich.progress import Progress
+
+
+def _router() -> APIRouter:
+    from lyceum.tutormax.api import router
+
+    return router()
+
+
+def _cli() -> typer.Typer:
+    from lyceum.tutormax.cli import commands
+
+    return commands
 
 
 # Imported lazily: registering the app must not import NumPy into every CLI command.
@@ -60,6 +74,9 @@ app_spec = AppSpec(
     description="Tutor performance evaluation, churn prediction and interventions",
     pool=POOL,
     models_module="lyceum.tutormax.models",
+    router=_router,
+    cli=_cli,
+    pure_packages=("synthetic",),
     generate=_generate,
     benchmarks=("tutormax",),
 )

@@ -32,7 +32,7 @@ from lyceum.core.generation_runs import (
     record_generation_run,
 )
 from lyceum.core.ids import uuid7_array
-from lyceum.tutormax import POOL
+from lyceum.tutormax.connection import POOL
 from lyceum.tutormax.models import SCHEMA, Session, Student, StudentFeedback, Tutor, TutorEvent
 from lyceum.tutormax.repository import TRUNCATE_ALL
 from lyceum.tutormax.synthetic import HISTORY_END, SCALES, TutorMaxHistory, simulate_history

@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import text
 
 from lyceum.core.db import migrate
 from lyceum.core.db.engine import database_url, get_sync_engine
-from lyceum.core.errors import ConfigurationError, Forbidden, LyceumError, Unavailable
+from lyceum.core.db.inspect import SchemaState, counts_line, inspect_schema
+from lyceum.core.errors import ConfigurationError, Forbidden, LyceumError
 from lyceum.core.settings import Settings, load_settings
 from lyceum.tutormax.models import SCHEMA, TABLE_COLUMN_COUNTS
 from lyceum.tutormax.repository import TRUNCATE_ALL
@@ -33,42 +32,12 @@ Next steps:
   docs/tutormax.md              the tables, the utility functions and the connection API"""
 
 
-@dataclass(frozen=True)
-class DatabaseState:
-    server_version: str
-    revision: str | None
-    # Rows per TutorMax table; None when the schema has not been created yet.
-    rows: dict[str, int] | None
-
-
-def _inspect(connection: Connection) -> DatabaseState:
-    version = str(connection.execute(text("SHOW server_version")).scalar())
-    revision = migrate.current_revision(connection)
-    present = connection.execute(
-        text("SELECT count(*) FROM information_schema.tables WHERE table_schema = :schema"),
-        {"schema": SCHEMA},
-    ).scalar()
-    if not present:
-        return DatabaseState(version, revision, None)
-    rows = {
-        table: int(
-            connection.execute(text(f"SELECT count(*) FROM {SCHEMA}.{table}")).scalar() or 0  # noqa: S608 - names from the models
-        )
-        for table in TABLE_COLUMN_COUNTS
-    }
-    return DatabaseState(version, revision, rows)
+DatabaseState = SchemaState
 
 
 def inspect_database(settings: Settings) -> DatabaseState:
-    """Connect and describe what is there; a refused connection becomes one clear error."""
-    url = database_url(settings)
-    try:
-        with get_sync_engine(settings).connect() as connection:
-            return _inspect(connection)
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        where = url.render_as_string(hide_password=True)
-        raise Unavailable(f"cannot connect to PostgreSQL at {where}: {reason}") from None
+    """Connect and describe TutorMax's schema; a refused connection is one clear error."""
+    return inspect_schema(settings, SCHEMA, list(TABLE_COLUMN_COUNTS))
 
 
 def delete_tutormax_data(settings: Settings) -> None:
@@ -102,8 +71,7 @@ def initialize(
     state = inspect_database(settings)
     assert state.rows is not None  # the migrations create the schema
     say(f"Schema {SCHEMA} ready at migration {state.revision}: {len(state.rows)} tables.")
-    counts = ", ".join(f"{table} {count:,}" for table, count in state.rows.items())
-    say(f"Rows: {counts}")
+    say(f"Rows: {counts_line(state.rows)}")
     say(NEXT_STEPS)
     return state
 

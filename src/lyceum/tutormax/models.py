@@ -35,10 +35,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lyceum.core.db.base import Base, TimestampMixin
+from lyceum.core.db.columns import between, created_at, relationship, string_enum, uuid_pk
 from lyceum.tutormax.enums import (
     RISK_BANDS,
     EventType,
@@ -70,20 +71,7 @@ class TutorMaxBase(DeclarativeBase):
 
 
 def _enum(enum_class: type[enum.StrEnum], name: str) -> SAEnum:
-    """A string column limited to the enum's values by a CHECK named `ck_<table>_<name>`."""
-    return SAEnum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=50,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
-
-
-def _between(column: str, low: float, high: float) -> CheckConstraint:
-    return CheckConstraint(f"{column} BETWEEN {low} AND {high}", name=f"{column}_range")
+    return string_enum(enum_class, name, length=50)
 
 
 def _non_negative(column: str) -> CheckConstraint:
@@ -92,16 +80,6 @@ def _non_negative(column: str) -> CheckConstraint:
 
 def _fk(column: str) -> Any:
     return ForeignKey(f"{SCHEMA}.{column}", ondelete=CASCADE)
-
-
-def _uuid_pk() -> Mapped[uuid.UUID]:
-    return mapped_column(
-        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
-    )
-
-
-def _created_at() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
 class Tutor(TimestampMixin, TutorMaxBase):
@@ -114,8 +92,8 @@ class Tutor(TimestampMixin, TutorMaxBase):
             name="subjects_not_empty",
         ),
         CheckConstraint("email ~ '^[^@[:space:]]+@[^@[:space:]]+$'", name="email_format"),
-        _between("baseline_sessions_per_week", 0, 100),
-        _between("experience_years", 0, 70),
+        between("baseline_sessions_per_week", 0, 100),
+        between("experience_years", 0, 70),
         # The churn date is the ground truth a churn model is scored against: present
         # exactly when the tutor has churned, and never before they joined.
         CheckConstraint(
@@ -171,7 +149,7 @@ class Student(TimestampMixin, TutorMaxBase):
 
     __tablename__ = "students"
     __table_args__ = (
-        _between("age", 5, 100),
+        between("age", 5, 100),
         {"schema": SCHEMA},
     )
 
@@ -205,7 +183,7 @@ class Session(TimestampMixin, TutorMaxBase):
     __table_args__ = (
         CheckConstraint("duration_minutes > 0 AND duration_minutes <= 480", name="duration_range"),
         _non_negative("actual_duration_minutes"),
-        _between("engagement_score", 0, 1),
+        between("engagement_score", 0, 1),
         CheckConstraint(
             "(status = 'no_show') = (no_show_by IS NOT NULL)", name="no_show_by_iff_no_show"
         ),
@@ -279,13 +257,13 @@ class StudentFeedback(TimestampMixin, TutorMaxBase):
 
     __tablename__ = "student_feedback"
     __table_args__ = (
-        _between("overall_rating", 1, 5),
-        _between("subject_knowledge_rating", 1, 5),
-        _between("communication_rating", 1, 5),
-        _between("patience_rating", 1, 5),
-        _between("engagement_rating", 1, 5),
-        _between("helpfulness_rating", 1, 5),
-        _between("sentiment_score", -1, 1),
+        between("overall_rating", 1, 5),
+        between("subject_knowledge_rating", 1, 5),
+        between("communication_rating", 1, 5),
+        between("patience_rating", 1, 5),
+        between("engagement_rating", 1, 5),
+        between("helpfulness_rating", 1, 5),
+        between("sentiment_score", -1, 1),
         ForeignKeyConstraint(
             ["session_id", "tutor_id", "student_id"],
             [
@@ -299,7 +277,7 @@ class StudentFeedback(TimestampMixin, TutorMaxBase):
         {"schema": SCHEMA},
     )
 
-    feedback_id: Mapped[uuid.UUID] = _uuid_pk()
+    feedback_id: Mapped[uuid.UUID] = uuid_pk()
     session_id: Mapped[str] = mapped_column(ID, _fk("sessions.session_id"), nullable=False)
     student_id: Mapped[str] = mapped_column(ID, _fk("students.student_id"), nullable=False)
     tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
@@ -338,10 +316,10 @@ class TutorPerformanceMetric(TutorMaxBase):
     __table_args__ = (
         _non_negative("sessions_completed"),
         _non_negative("no_show_count"),
-        _between("avg_rating", 1, 5),
-        _between("first_session_success_rate", 0, 1),
-        _between("reschedule_rate", 0, 1),
-        _between("engagement_score", 0, 1),
+        between("avg_rating", 1, 5),
+        between("first_session_success_rate", 0, 1),
+        between("reschedule_rate", 0, 1),
+        between("engagement_score", 0, 1),
         CheckConstraint("response_time_avg_minutes >= 0", name="response_time_non_negative"),
         # One row per tutor, window and day: the engine recomputes a day by upserting it.
         CheckConstraint(
@@ -351,14 +329,14 @@ class TutorPerformanceMetric(TutorMaxBase):
         CheckConstraint(
             "array_position(improvement_areas, NULL) IS NULL", name="improvement_areas_no_nulls"
         ),
-        _between("overall_score", 0, 100),
+        between("overall_score", 0, 100),
         UniqueConstraint(
             "tutor_id", "calculation_date", "metric_window", name="uq_tutor_performance_metrics_day"
         ),
         {"schema": SCHEMA},
     )
 
-    metric_id: Mapped[uuid.UUID] = _uuid_pk()
+    metric_id: Mapped[uuid.UUID] = uuid_pk()
     tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
     calculation_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     metric_window: Mapped[MetricWindow] = mapped_column(
@@ -379,7 +357,7 @@ class TutorPerformanceMetric(TutorMaxBase):
     improvement_areas: Mapped[list[str]] = mapped_column(
         ARRAY(String(100)), nullable=False, server_default=text("'{}'")
     )
-    created_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = created_at()
 
     tutor: Mapped[Tutor] = relationship(back_populates="performance_metrics")
 
@@ -404,15 +382,15 @@ class ChurnPrediction(TimestampMixin, TutorMaxBase):
 
     __tablename__ = "churn_predictions"
     __table_args__ = (
-        _between("churn_probability_7d", 0, 1),
-        _between("churn_probability_30d", 0, 1),
-        _between("churn_probability_90d", 0, 1),
+        between("churn_probability_7d", 0, 1),
+        between("churn_probability_30d", 0, 1),
+        between("churn_probability_90d", 0, 1),
         CheckConstraint(
             "churn_probability_7d <= churn_probability_30d"
             " AND churn_probability_30d <= churn_probability_90d",
             name="horizons_monotonic",
         ),
-        _between("risk_score", 0, 100),
+        between("risk_score", 0, 100),
         CheckConstraint(_RISK_BAND_SQL, name="risk_level_matches_score"),
         CheckConstraint(
             "jsonb_typeof(contributing_factors) = 'object'", name="contributing_factors_object"
@@ -423,7 +401,7 @@ class ChurnPrediction(TimestampMixin, TutorMaxBase):
         {"schema": SCHEMA},
     )
 
-    prediction_id: Mapped[uuid.UUID] = _uuid_pk()
+    prediction_id: Mapped[uuid.UUID] = uuid_pk()
     tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
     prediction_date: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     churn_probability_7d: Mapped[float] = mapped_column(Float, nullable=False)
@@ -451,7 +429,7 @@ class Intervention(TimestampMixin, TutorMaxBase):
 
     __tablename__ = "interventions"
     __table_args__ = (
-        _between("priority", 1, 4),
+        between("priority", 1, 4),
         CheckConstraint(
             "(status = 'completed') = (completed_at IS NOT NULL)",
             name="completed_at_iff_completed",
@@ -462,7 +440,7 @@ class Intervention(TimestampMixin, TutorMaxBase):
         {"schema": SCHEMA},
     )
 
-    intervention_id: Mapped[uuid.UUID] = _uuid_pk()
+    intervention_id: Mapped[uuid.UUID] = uuid_pk()
     tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
     intervention_type: Mapped[InterventionType] = mapped_column(
         _enum(InterventionType, "intervention_type"), nullable=False
@@ -500,7 +478,7 @@ class TutorEvent(TutorMaxBase):
         {"schema": SCHEMA},
     )
 
-    event_id: Mapped[uuid.UUID] = _uuid_pk()
+    event_id: Mapped[uuid.UUID] = uuid_pk()
     tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
     event_type: Mapped[EventType] = mapped_column(_enum(EventType, "event_type"), nullable=False)
     event_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -508,7 +486,7 @@ class TutorEvent(TutorMaxBase):
     event_metadata: Mapped[dict[str, Any]] = mapped_column(
         "metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
-    created_at: Mapped[datetime] = _created_at()
+    created_at: Mapped[datetime] = created_at()
 
     tutor: Mapped[Tutor] = relationship(back_populates="events")
 

@@ -86,6 +86,36 @@ async def get_active_tutors(
     return list((await db.execute(query)).scalars())
 
 
+async def list_tutors(
+    db: AsyncSession,
+    *,
+    status: TutorStatus | None,
+    subject: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[Tutor]]:
+    """One page of tutors by name (then id), and how many match in all."""
+    _check_limit(limit)
+    conditions = []
+    if status is not None:
+        conditions.append(Tutor.status == status)
+    if subject is not None:
+        conditions.append(Tutor.subjects.any_() == subject)
+    total = (
+        await db.execute(select(func.count()).select_from(Tutor).where(*conditions))
+    ).scalar_one()
+    page = (
+        await db.execute(
+            select(Tutor)
+            .where(*conditions)
+            .order_by(Tutor.name, Tutor.tutor_id)
+            .offset(offset)
+            .limit(limit)
+        )
+    ).scalars()
+    return int(total), list(page)
+
+
 def _latest_predictions() -> Any:
     """Each tutor's most recent prediction (DISTINCT ON uses the tutor/date index)."""
     return (
@@ -342,4 +372,5 @@ __all__ = [
     "get_tutor_sessions",
     "get_tutor_statistics",
     "get_tutors_by_risk_level",
+    "list_tutors",
 ]

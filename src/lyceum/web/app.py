@@ -8,6 +8,7 @@ the embedded PostgreSQL; all of that happens in the lifespan.
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
@@ -18,16 +19,27 @@ from fastapi.routing import APIRoute
 from lyceum.apps import APPS
 from lyceum.core.appspec import AppSpec
 from lyceum.core.cache import build_cache
-from lyceum.core.db.engine import close_db, get_engine
+from lyceum.core.db.engine import Engines, activate
 from lyceum.core.settings import Settings, get_settings
 from lyceum.web import auth_routes, health
 from lyceum.web.errors import ERROR_RESPONSES, install_error_handlers
 from lyceum.web.health import VERSION
 
+logger = logging.getLogger(__name__)
+
 
 def operation_id(route: APIRoute) -> str:
     """`{tag}-{name}`: stable, readable ids for generated clients (e.g. `auth-login`)."""
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+async def _warn_about_capacity(engines: Engines) -> None:
+    # A server that is down at startup is not a reason to refuse to start: /health says so and
+    # requests answer 503 until it is back.
+    try:
+        await engines.check_server_capacity()
+    except Exception as exc:
+        logger.warning("could not read the server's max_connections at startup: %s", exc)
 
 
 def _lifespan(
@@ -36,8 +48,11 @@ def _lifespan(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.engine = get_engine(settings=settings)
-        try:
+        # The engines are this lifespan's: built for these settings, disposed when it ends.
+        async with activate(Engines(settings)) as engines:
+            app.state.engines = engines
+            app.state.engine = engines.get()
+            await _warn_about_capacity(engines)
             app.state.cache = build_cache(settings.redis_url)
             try:
                 async with AsyncExitStack() as stack:
@@ -56,17 +71,18 @@ def _lifespan(
                     yield
             finally:
                 await app.state.cache.close()
-        finally:
-            await close_db()
 
     return lifespan
 
 
 def mount_app(app: FastAPI, spec: AppSpec) -> None:
-    if spec.router is None:
-        return
-    router: APIRouter = spec.router()
-    app.include_router(router, prefix=f"/api/{spec.name}", tags=[spec.name])
+    """The app's API under /api/<name> and its pages under /<name>, from its AppSpec."""
+    if spec.router is not None:
+        router: APIRouter = spec.router()
+        app.include_router(router, prefix=f"/api/{spec.name}", tags=[spec.name])
+    if spec.pages is not None:
+        # Pages answer HTML for people, not JSON for clients: not part of the API document.
+        app.include_router(spec.pages(), prefix=f"/{spec.name}", include_in_schema=False)
 
 
 def create_app(

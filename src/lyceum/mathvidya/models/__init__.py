@@ -30,8 +30,28 @@ from lyceum.mathvidya.models.subscription import Subscription, SubscriptionPlan
 from lyceum.mathvidya.models.system import AuditLog, Holiday, SystemConfig
 from lyceum.mathvidya.models.user import User
 
+# The fifteen tables in seed 003's order (its "Tables Created" list).
+TABLE_NAMES: tuple[str, ...] = (
+    "users",
+    "parent_student_mappings",
+    "subscription_plans",
+    "subscriptions",
+    "questions",
+    "exam_templates",
+    "exam_instances",
+    "student_mcq_answers",
+    "answer_sheet_uploads",
+    "unanswered_questions",
+    "evaluations",
+    "question_marks",
+    "audit_logs",
+    "holidays",
+    "system_config",
+)
+
 __all__ = [
     "SCHEMA",
+    "TABLE_NAMES",
     "AnswerSheetUpload",
     "AuditLog",
     "Evaluation",

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, func, text
-from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import DeclarativeBase
 
 from lyceum.core.db.base import Base
+from lyceum.core.db.columns import between, created_at, not_blank, uuid_pk
 from lyceum.mathvidya.enums import STUDENT_CLASSES
 
 SCHEMA = "mathvidya"
@@ -31,30 +29,12 @@ class MathvidyaBase(DeclarativeBase):
     type_annotation_map = Base.type_annotation_map
 
 
-def uuid_pk() -> Mapped[uuid.UUID]:
-    return mapped_column(
-        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
-    )
-
-
-def created_at() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
-
-
 def fk(target: str, ondelete: str) -> Any:
     return ForeignKey(f"{SCHEMA}.{target}", ondelete=ondelete)
 
 
 def class_level_check(column: str) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({CLASS_LEVELS_SQL})", name=f"{column}_valid")
-
-
-def not_blank(column: str) -> CheckConstraint:
-    return CheckConstraint(f"btrim({column}) <> ''", name=f"{column}_not_blank")
-
-
-def between(column: str, low: float, high: float, name: str | None = None) -> CheckConstraint:
-    return CheckConstraint(f"{column} BETWEEN {low} AND {high}", name=name or f"{column}_range")
 
 
 __all__ = [

@@ -27,9 +27,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from lyceum.core.db.base import TimestampMixin
+from lyceum.core.db.columns import relationship
 from lyceum.mathvidya.enums import EvaluationStatus, ExamType, QuestionType, UserRole
 from lyceum.mathvidya.models.base import (
     CASCADE,
@@ -180,7 +181,7 @@ class Evaluation(TimestampMixin, MathvidyaBase):
     )
 
     question_marks: Mapped[list[QuestionMark]] = relationship(
-        back_populates="evaluation", passive_deletes=True, lazy="raise"
+        back_populates="evaluation", passive_deletes=True
     )
 
 
@@ -231,7 +232,7 @@ class QuestionMark(TimestampMixin, MathvidyaBase):
     stamp: Mapped[str | None] = mapped_column(String(10))
     teacher_comment: Mapped[str | None] = mapped_column(Text)
 
-    evaluation: Mapped[Evaluation] = relationship(back_populates="question_marks", lazy="raise")
+    evaluation: Mapped[Evaluation] = relationship(back_populates="question_marks")
 
 
 __all__ = ["EVALUATION_STAMPS", "Evaluation", "QuestionMark"]

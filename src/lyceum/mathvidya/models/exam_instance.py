@@ -34,9 +34,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from lyceum.core.db.base import TimestampMixin
+from lyceum.core.db.columns import relationship
 from lyceum.mathvidya.enums import ExamStatus, ExamType, QuestionType, UserRole
 from lyceum.mathvidya.models.base import (
     CASCADE,
@@ -219,7 +220,7 @@ class ExamInstance(TimestampMixin, MathvidyaBase):
     evaluated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     mcq_answers: Mapped[list[StudentMCQAnswer]] = relationship(
-        back_populates="exam_instance", passive_deletes=True, lazy="raise"
+        back_populates="exam_instance", passive_deletes=True
     )
 
 
@@ -265,7 +266,7 @@ class StudentMCQAnswer(TimestampMixin, MathvidyaBase):
     marks_awarded: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
     answered_at: Mapped[datetime] = created_at()
 
-    exam_instance: Mapped[ExamInstance] = relationship(back_populates="mcq_answers", lazy="raise")
+    exam_instance: Mapped[ExamInstance] = relationship(back_populates="mcq_answers")
 
 
 class AnswerSheetUpload(MathvidyaBase):

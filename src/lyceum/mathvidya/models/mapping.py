@@ -17,9 +17,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from lyceum.core.db.base import TimestampMixin
+from lyceum.core.db.columns import relationship
 from lyceum.mathvidya.enums import RelationshipType, UserRole
 from lyceum.mathvidya.models.base import CASCADE, SCHEMA, MathvidyaBase, uuid_pk
 from lyceum.mathvidya.models.enums import RELATIONSHIP_TYPE, USER_ROLE

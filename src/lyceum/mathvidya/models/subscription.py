@@ -27,9 +27,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID, ExcludeConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from lyceum.core.db.base import TimestampMixin
+from lyceum.core.db.columns import relationship
 from lyceum.mathvidya.enums import PlanType, SubscriptionStatus, UserRole
 from lyceum.mathvidya.models.base import (
     RESTRICT,
@@ -168,7 +169,7 @@ class Subscription(TimestampMixin, MathvidyaBase):
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
 
-    plan: Mapped[SubscriptionPlan] = relationship(lazy="raise")
+    plan: Mapped[SubscriptionPlan] = relationship()
 
 
 __all__ = ["MAX_SLA_HOURS", "Subscription", "SubscriptionPlan"]

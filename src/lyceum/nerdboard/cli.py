@@ -10,29 +10,29 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from lyceum.cli.common import console, fail, run_async, settings_or_exit
+from lyceum.core.cli import console, fail, run_async, settings_or_exit
 from lyceum.core.db.session import session
 from lyceum.core.errors import LyceumError
-from lyceum.nerdboard import POOL
+from lyceum.nerdboard.connection import POOL
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from lyceum.nerdboard.forecasting.evaluation import BacktestResult
 
-nerdboard_app = typer.Typer(
+commands = typer.Typer(
     help="Nerdboard: data quality, forecast backtest and the live simulation.",
     no_args_is_help=True,
 )
 sim_app = typer.Typer(help="The simulation clock: status, start, pause, resume, speed, reset, run.")
-nerdboard_app.add_typer(sim_app, name="sim")
+commands.add_typer(sim_app, name="sim")
 
 
 def _session() -> AbstractAsyncContextManager[AsyncSession]:
     return session(profile="nerdboard", pool=POOL)
 
 
-@nerdboard_app.command()
+@commands.command()
 def quality(
     window_days: Annotated[
         int, typer.Option(min=1, max=365, help="Days before the simulation clock to check.")
@@ -69,7 +69,7 @@ def quality(
     console.print(f"{len(results)} checks logged; lowest score {worst:.2f} / 5")
 
 
-@nerdboard_app.command()
+@commands.command()
 def backtest(
     horizon: Annotated[int, typer.Option(min=1, max=12, help="Weeks ahead to forecast.")] = 4,
     origins: Annotated[int, typer.Option(min=1, max=26, help="Rolling forecast origins.")] = 8,
@@ -192,8 +192,7 @@ def sim_reset(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Pause and rebuild the generated history from its recorded seed (drops simulated data)."""
-    from lyceum.cli.common import confirm, refuse_in_production
-    from lyceum.cli.seeding import progress_bar
+    from lyceum.core.cli import confirm, progress_bar, refuse_in_production
     from lyceum.nerdboard.generate import reset_history
 
     settings = settings_or_exit()

@@ -6,17 +6,17 @@ from typing import Annotated
 
 import typer
 
-from lyceum.cli.common import confirm, console, fail, settings_or_exit
-from lyceum.core.db.engine import close_db
+from lyceum.core.cli import confirm, console, fail, settings_or_exit
+from lyceum.core.db.engine import close_db_sync
 from lyceum.core.errors import ConfigurationError, LyceumError
 
-tutormax_app = typer.Typer(
+commands = typer.Typer(
     help="TutorMax: initialise its database (migrations, connection check).",
     no_args_is_help=True,
 )
 
 
-@tutormax_app.command()
+@commands.command()
 def init(
     reset: Annotated[
         bool, typer.Option("--reset", help="Delete TutorMax's data first (asks first).")
@@ -24,8 +24,6 @@ def init(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Verify the connection, create the schema through the migrations, print next steps."""
-    import asyncio
-
     from lyceum.tutormax.init_db import initialize
 
     settings = settings_or_exit()
@@ -44,4 +42,4 @@ def init(
     except (LyceumError, ConfigurationError) as exc:
         fail(str(exc))
     finally:
-        asyncio.run(close_db())
+        close_db_sync()

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from lyceum.cli.common import confirm, console, fail, refuse_in_production, settings_or_exit
+from lyceum.core.cli import confirm, console, fail, refuse_in_production, settings_or_exit
 from lyceum.core.errors import ConfigurationError, LyceumError
 
-adaptive_app = typer.Typer(
+commands = typer.Typer(
     help="Adaptive Learning Decision Engine: initialise both databases, back up and restore "
     "the local SQLite database.",
     no_args_is_help=True,
@@ -21,14 +21,12 @@ def _say(line: str) -> None:
     console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-@adaptive_app.command()
+@commands.command()
 def init() -> None:
     """Migrate PostgreSQL to head, create or verify the local SQLite database, print both
     databases' table counts and the next steps."""
-    import asyncio
-
     from lyceum.adaptive.init_db import initialize
-    from lyceum.core.db.engine import close_db
+    from lyceum.core.db.engine import close_db_sync
 
     settings = settings_or_exit()
     try:
@@ -36,10 +34,10 @@ def init() -> None:
     except (LyceumError, ConfigurationError) as exc:
         fail(str(exc))
     finally:
-        asyncio.run(close_db())
+        close_db_sync()
 
 
-@adaptive_app.command(name="backup-local")
+@commands.command(name="backup-local")
 def backup_local(
     file: Annotated[Path, typer.Argument(help="Where to write the copy (SQLite file).")],
 ) -> None:
@@ -57,7 +55,7 @@ def backup_local(
     _say(f"local backup written to {written} ({written.stat().st_size:,} bytes, {rows:,} rows)")
 
 
-@adaptive_app.command(name="restore-local")
+@commands.command(name="restore-local")
 def restore_local(
     file: Annotated[Path, typer.Argument(help="A copy made by `lyceum adaptive backup-local`.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,

@@ -1,0 +1,44 @@
+"""Mathvidya's HTTP API, mounted at /api/mathvidya. Thin: parse, authorise, call the service.
+
+Today: the plan catalogue and the holiday calendar the SLA counts with, for any signed-in
+operator account. Accounts, subscriptions, exams and evaluation arrive with issues 15 and 16.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lyceum.core.auth import Principal, get_principal
+from lyceum.mathvidya import schemas, service
+from lyceum.mathvidya.connection import get_db
+
+MathvidyaSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
+Reader = Annotated[Principal, Depends(get_principal)]
+
+
+class HolidayParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int | None = Field(default=None, ge=2000, le=2100)
+
+
+def router() -> APIRouter:
+    api = APIRouter()
+
+    @api.get("/plans", response_model=list[schemas.Plan])
+    async def plans(_: Reader, db: MathvidyaSession) -> list[schemas.Plan]:
+        """The subscription plans on sale: exams a month, evaluation SLA, leaderboard, price."""
+        return await service.plan_catalogue(db)
+
+    @api.get("/holidays", response_model=schemas.HolidayCalendar)
+    async def holidays(
+        _: Reader, db: MathvidyaSession, params: Annotated[HolidayParams, Query()]
+    ) -> schemas.HolidayCalendar:
+        """Holidays on which the evaluation SLA's working-hours clock stops (Sundays too)."""
+        return await service.holiday_calendar(db, params.year)
+
+    return api
