@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from lyceum.core.cache import Cache
     from lyceum.core.settings import Settings
 
+
 # The factories import lazily: registering the app must not import FastAPI routes, NumPy
 # models or statsmodels into every CLI command.
 def _router() -> APIRouter:

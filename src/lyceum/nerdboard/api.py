@@ -20,8 +20,8 @@ from lyceum.core.cache import Cache, CacheResult
 from lyceum.core.db.session import session_dependency
 from lyceum.core.errors import Unavailable
 from lyceum.nerdboard import forecast_service, schemas, service
-from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard import repository as repo
+from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.events import TickBroadcaster, sse_frame
 
 NerdboardSession = Annotated[
