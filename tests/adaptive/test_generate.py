@@ -12,10 +12,10 @@ from rich.progress import Progress
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import lyceum.adaptive.generate as generate_module
 from lyceum.adaptive import app_spec
 from lyceum.adaptive.generate import ALL_TABLES, LOADED, generate
 from lyceum.adaptive.synthetic import DEFAULT_END, simulate
+from lyceum.core import generation
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.auth import verify_password
 from lyceum.core.errors import Forbidden, InvalidInput
@@ -176,7 +176,7 @@ async def test_bad_options_are_refused_before_touching_data(
         await _run(GenerateOptions(scale="small", months=0))
     with pytest.raises(InvalidInput, match="months"):
         await _run(GenerateOptions(scale="small", months=25))
-    monkeypatch.setattr(generate_module, "get_settings", lambda: SimpleNamespace(env="production"))
+    monkeypatch.setattr(generation, "get_settings", lambda: SimpleNamespace(env="production"))
     with pytest.raises(Forbidden, match="production"):
         await _run(SMALL)
     assert await _counts(db_session) == before

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import lyceum.mathvidya.generate as generate_module
+from lyceum.core import generation
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.auth import verify_password
 from lyceum.core.errors import Forbidden, InvalidInput
@@ -173,7 +174,7 @@ async def test_bad_options_are_refused_before_touching_data(
         await _run(GenerateOptions(scale="small", months=0))
     with pytest.raises(InvalidInput, match="months must be between 1 and 12"):
         await _run(GenerateOptions(scale="small", months=24))
-    monkeypatch.setattr(generate_module, "get_settings", lambda: SimpleNamespace(env="production"))
+    monkeypatch.setattr(generation, "get_settings", lambda: SimpleNamespace(env="production"))
     with pytest.raises(Forbidden, match="production"):
         await _run(SMALL)
     assert await _scalar(db_session, "SELECT count(*) FROM mathvidya.users") == 0

@@ -105,7 +105,7 @@ async def test_skip_if_present_keeps_existing_history(db_session: AsyncSession) 
     summary = await _run(
         GenerateOptions(seed=SMALL.seed, scale="small", months=3, skip_if_present=True)
     )
-    assert summary.startswith("history already generated")
+    assert summary.startswith("data already generated")
     assert await _scalar(db_session, "SELECT count(*) FROM lyceum.generation_runs") == 1
 
 

@@ -51,7 +51,7 @@ async def test_small_history_loads_whole(db_session: AsyncSession) -> None:
     counts = await _counts(db_session)
     assert counts == {name: expected[name] for name in counts}
     assert f"{counts['sessions']:,} sessions" in summary
-    assert "model" in summary and "COPY" in summary and "indexes" in summary
+    assert "model" in summary and "copy" in summary and "indexes" in summary
     for empty in ("tutor_performance_metrics", "churn_predictions", "interventions"):
         assert await _scalar(db_session, f"SELECT count(*) FROM tutormax.{empty}") == 0  # noqa: S608
 
@@ -124,7 +124,7 @@ async def test_same_seed_same_rows_and_skip_if_present(db_session: AsyncSession)
     summary = await _run(
         GenerateOptions(seed=SMALL.seed, scale="small", months=3, skip_if_present=True)
     )
-    assert summary.startswith("history already generated")
+    assert summary.startswith("data already generated")
     assert await _scalar(db_session, "SELECT count(*) FROM lyceum.generation_runs") == 1
     # A different seed is not skipped, and replaces the data.
     await _run(GenerateOptions(seed=12, scale="small", months=3, skip_if_present=True))

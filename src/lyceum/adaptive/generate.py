@@ -27,9 +27,9 @@ production, so the generator refuses to run there.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,15 +59,9 @@ from lyceum.core.appspec import GenerateOptions
 from lyceum.core.auth import hash_password
 from lyceum.core.db.bulk import copy_table, deferred_indexes
 from lyceum.core.db.copy import raw_asyncpg_connection
-from lyceum.core.db.session import session
-from lyceum.core.errors import Forbidden, InvalidInput
-from lyceum.core.generation_runs import (
-    already_generated,
-    record_generation_run,
-)
+from lyceum.core.generation import Generator, PhaseTimer, reporter, run_generator
 from lyceum.core.ids import uuid7_array
 from lyceum.core.operators import demo_password
-from lyceum.core.settings import get_settings
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -104,16 +98,6 @@ LOADED = (*(name for name, _ in SMALL_TABLES), "question_attempts")
 CHUNK = 5_000
 # Separates the key namespaces of different seeds (any fixed UUID would do).
 KEY_ROOT = uuid.UUID("5d0c1e4b-7a3f-5b9e-9c2d-4f6a8b1c3e57")
-
-
-def _validate(options: GenerateOptions) -> None:
-    if options.scale not in SCALES:
-        raise InvalidInput(f"unknown scale {options.scale!r}; choose one of {', '.join(SCALES)}")
-    if not 1 <= options.months <= MAX_MONTHS:
-        raise InvalidInput(f"months must be between 1 and {MAX_MONTHS}, got {options.months}")
-    if get_settings().env == "production":
-        raise Forbidden("adaptive demo data (accounts with a published password) is not"
-                        " generated in production")  # fmt: skip
 
 
 class Keys:
@@ -269,53 +253,76 @@ async def load(
     async with deferred_indexes(raw, SCHEMA, ["question_attempts"]):
         written["question_attempts"] = await copy_table(raw, QuestionAttempt.__table__, columns)
     progress.advance(task, written["question_attempts"])
-    for name in LOADED:
-        await db.execute(text(f"ANALYZE {SCHEMA}.{name}"))
     return written
+
+
+@dataclass(frozen=True)
+class AdaptiveModel:
+    history: AdaptiveHistory
+    password_hash: str
+
+
+class AdaptiveGenerator(Generator[AdaptiveModel]):
+    app = APP
+    title = "Adaptive"
+    profile = PROFILE
+    pool = POOL
+    scales = SCALES
+    max_months = MAX_MONTHS
+    presence_table = f"{SCHEMA}.users"
+    analyzed = tuple(f"{SCHEMA}.{name}" for name in LOADED)
+    demo_accounts = True
+
+    async def build(
+        self, db: AsyncSession, options: GenerateOptions, progress: Progress
+    ) -> AdaptiveModel:
+        report = reporter(progress, f"Adaptive: simulating {options.months} months")
+        history, password_hash = await asyncio.gather(
+            asyncio.to_thread(simulate, options.scale, options.seed, options.months, DEFAULT_END),
+            asyncio.to_thread(hash_password, demo_password()),
+        )
+        report(1.0)
+        return AdaptiveModel(history, password_hash)
+
+    async def load(
+        self,
+        db: AsyncSession,
+        model: AdaptiveModel,
+        options: GenerateOptions,
+        progress: Progress,
+        timer: PhaseTimer,
+    ) -> dict[str, int]:
+        return await load(db, model.history, model.password_hash, options.seed, progress)
+
+    def details(self, model: AdaptiveModel) -> dict[str, Any]:
+        return {"start": model.history.start.isoformat(), "end": model.history.end.isoformat()}
+
+    def summarize(
+        self, model: AdaptiveModel, written: dict[str, int], options: GenerateOptions
+    ) -> str:
+        history = model.history
+        return (
+            f"{written['users']:,} users ({written['student_profiles']:,} students in"
+            f" {written['classes']} classes), {written['topics']} topics,"
+            f" {written['topic_prerequisites']} prerequisites, {written['concepts']} concepts,"
+            f" {written['questions']:,} questions, {written['question_attempts']:,} attempts"
+            f" from {history.start:%Y-%m-%d} to {history.end:%Y-%m-%d}"
+            f" (seed {options.seed}, {options.scale})"
+        )
 
 
 async def generate(options: GenerateOptions, progress: Progress) -> str:
     """Replace the adaptive app's data with the history for `options`; one-line summary."""
-    _validate(options)
-    if options.skip_if_present:
-        async with session(profile=PROFILE, pool=POOL) as db:
-            if await already_generated(db, APP, options, f"{SCHEMA}.users"):
-                return f"data already generated (seed {options.seed}, {options.scale} scale)"
-
-    started = time.perf_counter()
-    model_task = progress.add_task(f"Adaptive: simulating {options.months} months", total=1)
-    history, password_hash = await asyncio.gather(
-        asyncio.to_thread(simulate, options.scale, options.seed, options.months, DEFAULT_END),
-        asyncio.to_thread(hash_password, demo_password()),
-    )
-    progress.update(model_task, completed=1)
-    modelled = time.perf_counter() - started
-
-    async with session(profile=PROFILE, pool=POOL) as db:
-        written = await load(db, history, password_hash, options.seed, progress)
-        loaded = time.perf_counter() - started
-        await record_generation_run(
-            db,
-            APP,
-            options,
-            {
-                "rows": written,
-                "start": history.start.isoformat(),
-                "end": history.end.isoformat(),
-                "model_seconds": round(modelled, 2),
-                "load_seconds": round(loaded - modelled, 2),
-            },
-        )
-    elapsed = time.perf_counter() - started
-    return (
-        f"{written['users']:,} users ({written['student_profiles']:,} students in"
-        f" {written['classes']} classes), {written['topics']} topics,"
-        f" {written['topic_prerequisites']} prerequisites, {written['concepts']} concepts,"
-        f" {written['questions']:,} questions, {written['question_attempts']:,} attempts"
-        f" from {history.start:%Y-%m-%d} to {history.end:%Y-%m-%d}"
-        f" (seed {options.seed}, {options.scale}) in {elapsed:.1f} s (model {modelled:.1f} s,"
-        f" load {loaded - modelled:.1f} s)"
-    )
+    return await run_generator(AdaptiveGenerator(), options, progress)
 
 
-__all__ = ["ALL_TABLES", "LOADED", "TRUNCATE_ALL", "Keys", "generate", "keyed_rows", "load"]
+__all__ = [
+    "ALL_TABLES",
+    "LOADED",
+    "TRUNCATE_ALL",
+    "AdaptiveGenerator",
+    "Keys",
+    "generate",
+    "keyed_rows",
+    "load",
+]

@@ -21,7 +21,7 @@ DELETE, not TRUNCATE: `system_config` refers to it and must keep its rows.
 from __future__ import annotations
 
 import asyncio
-import time
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -29,14 +29,9 @@ from sqlalchemy import Table, insert, select, text
 
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.auth import hash_password
-from lyceum.core.errors import Forbidden, InvalidInput
-from lyceum.core.generation_runs import (
-    already_generated,
-    record_generation_run,
-)
+from lyceum.core.generation import Generator, PhaseTimer, reporter, run_generator
 from lyceum.core.operators import demo_password
-from lyceum.core.settings import get_settings
-from lyceum.mathvidya.connection import get_session
+from lyceum.mathvidya.connection import POOL, PROFILE
 from lyceum.mathvidya.models import (
     SCHEMA,
     AnswerSheetUpload,
@@ -89,19 +84,6 @@ DELETE_USERS = f"DELETE FROM {SCHEMA}.users"  # noqa: S608 - a constant
 CHUNK = 5_000
 
 
-def _validate(options: GenerateOptions) -> None:
-    if options.scale not in SCALES:
-        raise InvalidInput(f"unknown scale {options.scale!r}; choose one of {', '.join(SCALES)}")
-    if not 1 <= options.months <= MAX_MONTHS:
-        raise InvalidInput(
-            f"months must be between 1 and {MAX_MONTHS} for Mathvidya (the exam history lies"
-            f" within the current subscription year), got {options.months}"
-        )
-    if get_settings().env == "production":
-        raise Forbidden("Mathvidya demo data (accounts with a published password) is not"
-                        " generated in production")  # fmt: skip
-
-
 async def reference_data(db: AsyncSession) -> tuple[list[PlanTerms], set[date]]:
     """Migration 0007's plans and holidays, which the model builds on."""
     plans = [
@@ -137,27 +119,32 @@ async def load(
             await db.execute(insert(table), chunk)
             progress.advance(task, len(chunk))
         written[name] = len(rows)
-    for name in TABLES:
-        await db.execute(text(f"ANALYZE {SCHEMA}.{name}"))
     return written
 
 
-async def generate(options: GenerateOptions, progress: Progress) -> str:
-    """Replace Mathvidya's generated data with the data for `options`; one-line summary."""
-    _validate(options)
-    if options.skip_if_present:
-        async with get_session() as db:
-            if await already_generated(db, APP, options, f"{SCHEMA}.questions"):
-                return f"data already generated (seed {options.seed}, {options.scale} scale)"
+@dataclass(frozen=True)
+class MathvidyaModel:
+    data: MathvidyaData
+    password_hash: str
 
-    started = time.perf_counter()
-    model_task = progress.add_task("Mathvidya: generating", total=100)
 
-    def report(fraction: float) -> None:
-        progress.update(model_task, completed=round(100 * fraction, 1))
+class MathvidyaGenerator(Generator[MathvidyaModel]):
+    app = APP
+    title = "Mathvidya"
+    profile = PROFILE
+    pool = POOL
+    scales = SCALES
+    max_months = MAX_MONTHS
+    months_explained = " for Mathvidya (the exam history lies within the current subscription year)"
+    presence_table = f"{SCHEMA}.questions"
+    analyzed = tuple(f"{SCHEMA}.{name}" for name in TABLES)
+    demo_accounts = True
 
-    async with get_session() as db:
+    async def build(
+        self, db: AsyncSession, options: GenerateOptions, progress: Progress
+    ) -> MathvidyaModel:
         plans, holidays = await reference_data(db)
+        report = reporter(progress, "Mathvidya: generating")
         data, password_hash = await asyncio.gather(
             asyncio.to_thread(
                 generate_dataset,
@@ -170,38 +157,56 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
             ),
             asyncio.to_thread(hash_password, demo_password()),
         )
-        modelled = time.perf_counter() - started
-        written = await load(db, data, password_hash, progress)
-        loaded = time.perf_counter() - started
-        await record_generation_run(
-            db,
-            APP,
-            options,
-            {
-                "rows": written,
-                "as_of": data.as_of.isoformat(),
-                "active_questions": sum(1 for q in data.questions if q.status == "active"),
-                "model_seconds": round(modelled, 2),
-                "load_seconds": round(loaded - modelled, 2),
-            },
+        return MathvidyaModel(data, password_hash)
+
+    async def load(
+        self,
+        db: AsyncSession,
+        model: MathvidyaModel,
+        options: GenerateOptions,
+        progress: Progress,
+        timer: PhaseTimer,
+    ) -> dict[str, int]:
+        return await load(db, model.data, model.password_hash, progress)
+
+    def details(self, model: MathvidyaModel) -> dict[str, Any]:
+        return {
+            "as_of": model.data.as_of.isoformat(),
+            "active_questions": sum(1 for q in model.data.questions if q.status == "active"),
+        }
+
+    def summarize(
+        self, model: MathvidyaModel, written: dict[str, int], options: GenerateOptions
+    ) -> str:
+        data = model.data
+        roles = {
+            role: sum(1 for u in data.tables["users"] if u["role"] == role)
+            for role in ("student", "parent", "teacher", "admin")
+        }
+        active = sum(1 for q in data.questions if q.status == "active")
+        return (
+            f"{written['users']:,} users ({roles['student']:,} students,"
+            f" {roles['parent']:,} parents, {roles['teacher']} teachers,"
+            f" {roles['admin']} admins), {written['questions']:,} questions ({active:,} active),"
+            f" {written['exam_templates']} exam templates,"
+            f" {written['subscriptions']:,} subscriptions, {written['exam_instances']:,} exams,"
+            f" {written['student_mcq_answers']:,} MCQ answers,"
+            f" {written['evaluations']:,} evaluations,"
+            f" {written['question_marks']:,} question marks as of {data.as_of:%Y-%m-%d}"
+            f" (seed {options.seed}, {options.scale})"
         )
-    elapsed = time.perf_counter() - started
-    roles = {
-        role: sum(1 for u in data.tables["users"] if u["role"] == role)
-        for role in ("student", "parent", "teacher", "admin")
-    }
-    active = sum(1 for q in data.questions if q.status == "active")
-    return (
-        f"{written['users']:,} users ({roles['student']:,} students, {roles['parent']:,} parents,"
-        f" {roles['teacher']} teachers, {roles['admin']} admins),"
-        f" {written['questions']:,} questions ({active:,} active),"
-        f" {written['exam_templates']} exam templates,"
-        f" {written['subscriptions']:,} subscriptions, {written['exam_instances']:,} exams,"
-        f" {written['student_mcq_answers']:,} MCQ answers, {written['evaluations']:,} evaluations,"
-        f" {written['question_marks']:,} question marks as of {data.as_of:%Y-%m-%d}"
-        f" (seed {options.seed}, {options.scale}) in {elapsed:.1f} s (model {modelled:.1f} s,"
-        f" load {loaded - modelled:.1f} s); demo logins demo.<role>@example.com"
-    )
 
 
-__all__ = ["ORM_TABLES", "TRUNCATE_GENERATED", "generate", "load", "reference_data"]
+async def generate(options: GenerateOptions, progress: Progress) -> str:
+    """Replace Mathvidya's generated data with the data for `options`; one-line summary."""
+    return await run_generator(MathvidyaGenerator(), options, progress)
+
+
+__all__ = [
+    "ORM_TABLES",
+    "TRUNCATE_GENERATED",
+    "MathvidyaGenerator",
+    "generate",
+    "load",
+    "reference_data",
+]

@@ -15,7 +15,6 @@ bits from the seed: deterministic and time-ordered.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,12 +24,7 @@ from sqlalchemy.sql.expression import FromClause
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.db.bulk import copy_table, deferred_indexes, deferred_keys
 from lyceum.core.db.copy import raw_asyncpg_connection
-from lyceum.core.db.session import session
-from lyceum.core.errors import InvalidInput
-from lyceum.core.generation_runs import (
-    already_generated,
-    record_generation_run,
-)
+from lyceum.core.generation import Generator, PhaseTimer, reporter, run_generator
 from lyceum.core.ids import uuid7_array
 from lyceum.tutormax.connection import POOL
 from lyceum.tutormax.models import SCHEMA, Session, Student, StudentFeedback, Tutor, TutorEvent
@@ -39,6 +33,7 @@ from lyceum.tutormax.synthetic import HISTORY_END, SCALES, TutorMaxHistory, simu
 
 if TYPE_CHECKING:
     from rich.progress import Progress
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 APP = "tutormax"
 # Loaded in this order (foreign keys point backwards); the other three tables stay empty.
@@ -49,15 +44,7 @@ LOADED: tuple[tuple[str, FromClause], ...] = (
     ("student_feedback", StudentFeedback.__table__),
     ("tutor_events", TutorEvent.__table__),
 )
-ANALYZE = tuple(f"ANALYZE tutormax.{name}" for name, _ in LOADED)
 MAX_MONTHS = 60
-
-
-def _validate(options: GenerateOptions) -> None:
-    if options.scale not in SCALES:
-        raise InvalidInput(f"unknown scale {options.scale!r}; choose one of {', '.join(SCALES)}")
-    if not 1 <= options.months <= MAX_MONTHS:
-        raise InvalidInput(f"months must be between 1 and {MAX_MONTHS}, got {options.months}")
 
 
 def keyed_tables(history: TutorMaxHistory, seed: int) -> dict[str, dict[str, Any]]:
@@ -83,32 +70,39 @@ def keyed_tables(history: TutorMaxHistory, seed: int) -> dict[str, dict[str, Any
     }
 
 
-async def generate(options: GenerateOptions, progress: Progress) -> str:
-    """Replace TutorMax's data with the history for `options`; returns a one-line summary."""
-    _validate(options)
-    if options.skip_if_present:
-        async with session(profile=APP, pool=POOL) as db:
-            if await already_generated(db, APP, options, "tutormax.sessions"):
-                return f"history already generated (seed {options.seed}, {options.scale} scale)"
+class TutorMaxGenerator(Generator[TutorMaxHistory]):
+    app = APP
+    title = "TutorMax"
+    profile = APP
+    pool = POOL
+    scales = SCALES
+    max_months = MAX_MONTHS
+    presence_table = f"{SCHEMA}.sessions"
+    analyzed = tuple(f"{SCHEMA}.{name}" for name, _ in LOADED)
 
-    started = time.perf_counter()
-    model_task = progress.add_task(f"TutorMax: simulating {options.months} months", total=100)
+    async def build(
+        self, db: AsyncSession, options: GenerateOptions, progress: Progress
+    ) -> TutorMaxHistory:
+        report = reporter(progress, f"TutorMax: simulating {options.months} months")
+        history = await asyncio.to_thread(
+            simulate_history, options.scale, options.seed, options.months, HISTORY_END, report
+        )
+        report(1.0)
+        return history
 
-    def report(fraction: float) -> None:
-        progress.update(model_task, completed=round(100 * fraction, 1))
-
-    history = await asyncio.to_thread(
-        simulate_history, options.scale, options.seed, options.months, HISTORY_END, report
-    )
-    tables = keyed_tables(history, options.seed)
-    counts = history.row_counts()
-    progress.update(model_task, completed=100)
-    modelled = time.perf_counter() - started
-
-    load_task = progress.add_task(
-        "TutorMax: loading (COPY)", total=sum(counts[name] for name, _ in LOADED)
-    )
-    async with session(profile=APP, pool=POOL) as db:
+    async def load(
+        self,
+        db: AsyncSession,
+        model: TutorMaxHistory,
+        options: GenerateOptions,
+        progress: Progress,
+        timer: PhaseTimer,
+    ) -> dict[str, int]:
+        tables = keyed_tables(model, options.seed)
+        counts = model.row_counts()
+        task = progress.add_task(
+            "TutorMax: loading (COPY)", total=sum(counts[name] for name, _ in LOADED)
+        )
         await db.execute(text(TRUNCATE_ALL))
         raw = await raw_asyncpg_connection(await db.connection())
         written: dict[str, int] = {}
@@ -116,32 +110,28 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
         async with deferred_indexes(raw, SCHEMA, loaded), deferred_keys(raw, SCHEMA, loaded):
             for name, table in LOADED:
                 written[name] = await copy_table(raw, table, tables[name])
-                progress.advance(load_task, written[name])
-            copied = time.perf_counter() - started
-        indexed = time.perf_counter() - started
-        for statement in ANALYZE:
-            await db.execute(text(statement))
-        await record_generation_run(
-            db,
-            APP,
-            options,
-            {
-                "rows": written,
-                "start": history.start.isoformat(),
-                "end": history.end.isoformat(),
-                "model_seconds": round(modelled, 2),
-                "copy_seconds": round(copied - modelled, 2),
-                "index_seconds": round(indexed - copied, 2),
-            },
+                progress.advance(task, written[name])
+            timer.mark("copy")
+        timer.mark("indexes")
+        return written
+
+    def details(self, model: TutorMaxHistory) -> dict[str, Any]:
+        return {"start": model.start.isoformat(), "end": model.end.isoformat()}
+
+    def summarize(
+        self, model: TutorMaxHistory, written: dict[str, int], options: GenerateOptions
+    ) -> str:
+        return (
+            f"{written['tutors']:,} tutors, {written['students']:,} students,"
+            f" {written['sessions']:,} sessions, {written['student_feedback']:,} ratings,"
+            f" {written['tutor_events']:,} events from {model.start} to {model.end}"
+            f" (seed {options.seed}, {options.scale})"
         )
-    elapsed = time.perf_counter() - started
-    return (
-        f"{written['tutors']:,} tutors, {written['students']:,} students,"
-        f" {written['sessions']:,} sessions, {written['student_feedback']:,} ratings,"
-        f" {written['tutor_events']:,} events from {history.start} to {history.end}"
-        f" (seed {options.seed}, {options.scale}) in {elapsed:.1f} s (model {modelled:.1f} s,"
-        f" COPY {copied - modelled:.1f} s, indexes {indexed - copied:.1f} s)"
-    )
 
 
-__all__ = ["LOADED", "generate", "keyed_tables"]
+async def generate(options: GenerateOptions, progress: Progress) -> str:
+    """Replace TutorMax's data with the history for `options`; returns a one-line summary."""
+    return await run_generator(TutorMaxGenerator(), options, progress)
+
+
+__all__ = ["LOADED", "TutorMaxGenerator", "generate", "keyed_tables"]
