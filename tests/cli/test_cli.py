@@ -29,7 +29,7 @@ COMMANDS = [
     *[["nerdboard", "sim", name] for name in (
         "status", "start", "pause", "resume", "speed", "reset", "run",
     )],
-    ["tutormax"], ["tutormax", "init"],
+    ["tutormax"], ["tutormax", "init"], ["mathvidya"], ["mathvidya", "verify"],
     ["adaptive"], ["adaptive", "init"], ["adaptive", "backup-local"], ["adaptive", "restore-local"],
 ]  # fmt: skip
 
@@ -155,6 +155,30 @@ def test_verify_passes_then_catches_a_stray_index(database_url: URL) -> None:
     finally:
         with engine.begin() as connection:
             connection.execute(text("DROP INDEX IF EXISTS lyceum.stray_idx"))
+        engine.dispose()
+
+
+def test_mathvidya_verify_checks_the_reference_data(database_url: URL) -> None:
+    ok = lyceum("mathvidya", "verify")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "subscription_plans" in ok.stdout and "15 tables" in ok.stdout
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.begin() as connection:
+            # One holiday fewer than the seed loads (put back afterwards).
+            saved = connection.execute(
+                text("DELETE FROM mathvidya.holidays WHERE name = 'Christmas'"
+                     " AND holiday_date = DATE '2025-12-25' RETURNING holiday_date, name")
+            ).one()  # fmt: skip
+        drift = lyceum("mathvidya", "verify")
+        assert drift.returncode == 1
+        assert "holidays has 25 rows, the seed loads 26" in drift.stderr
+    finally:
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO mathvidya.holidays (holiday_date, name) VALUES (:d, :n)"),
+                {"d": saved[0], "n": saved[1]},
+            )
         engine.dispose()
 
 
