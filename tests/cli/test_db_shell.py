@@ -160,9 +160,7 @@ def test_the_cli_finds_the_same_data_directory_from_anywhere(tmp_path: Path) -> 
 
 
 def test_explicit_relative_and_absolute_data_directories(tmp_path: Path) -> None:
-    relative = status_of(
-        run_embedded("db", "status", cwd=tmp_path, LYCEUM_PGDATA="var/pg").stdout
-    )
+    relative = status_of(run_embedded("db", "status", cwd=tmp_path, LYCEUM_PGDATA="var/pg").stdout)
     # Relative to the project root (like the default), not to the working directory.
     assert relative["pgdata"] == str(REPO_ROOT / "var" / "pg")
     home = status_of(run_embedded("db", "status", cwd=tmp_path, LYCEUM_HOME="var/home").stdout)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lyceum.core.errors import ConfigurationError
+from lyceum.core.paths import anchor as project_root_or_cwd
 from lyceum.core.settings import Settings, async_url, load_settings, sync_url
 
 SEED_VARIABLES = [
@@ -89,7 +90,8 @@ def test_nothing_configured_means_embedded(clean_env: pytest.MonkeyPatch) -> Non
     current = settings()
     assert current.database_configured is False
     assert current.configured_url is None
-    assert current.pgdata == (Path.cwd() / ".lyceum" / "pgdata")
+    # The project's data directory, not the working directory's (tests/core/test_paths.py).
+    assert current.pgdata == project_root_or_cwd() / ".lyceum" / "pgdata"
 
 
 def test_every_seed_variable_is_read_from_the_environment(clean_env: pytest.MonkeyPatch) -> None:
@@ -119,12 +121,14 @@ def test_every_seed_variable_is_read_from_the_environment(clean_env: pytest.Monk
     assert current.db_echo is True
     assert (current.db_pool_size, current.db_max_overflow) == (7, 9)
     assert (current.db_pool_timeout, current.db_pool_recycle) == (12, 600)
-    assert current.sqlite_database_url == "sqlite:///./local.db"
+    # The seed's relative file, in the project (tests/core/test_paths.py).
+    assert current.sqlite_database_url == f"sqlite:///{project_root_or_cwd() / 'local.db'}"
 
 
 def test_dotenv_file_is_read(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The project's .env by default (tests/core/test_paths.py); here one given explicitly.
     (tmp_path / ".env").write_text("REDIS_URL=redis://from-dotenv:6379/0\nDB_POOL_SIZE=3\n")
-    current = load_settings()
+    current = load_settings(_env_file=tmp_path / ".env")
     assert current.redis_url == "redis://from-dotenv:6379/0"
     assert current.db_pool_size == 3
 
