@@ -200,7 +200,7 @@ async def generate(options: GenerateOptions, progress: Progress) -> str:
         f" {written['student_mcq_answers']:,} MCQ answers, {written['evaluations']:,} evaluations,"
         f" {written['question_marks']:,} question marks as of {data.as_of:%Y-%m-%d}"
         f" (seed {options.seed}, {options.scale}) in {elapsed:.1f} s (model {modelled:.1f} s,"
-        f" load {loaded - modelled:.1f} s); demo logins demo.<role>@example.com"
+        f" load {loaded - modelled:.1f} s)"
     )
 
 
