@@ -1,8 +1,9 @@
 """Seeds 001/002's "Usage Examples" and connection API, run as written.
 
 Only the import paths differ: `src.database` is `lyceum.tutormax` and `src.database.utils` is
-`lyceum.tutormax.utils` (an alias of `lyceum.tutormax.repository`). Sessions from `get_session()` are bound to the test's
-transaction, so their commits are rolled back at the end.
+`lyceum.tutormax.utils` (an alias of `lyceum.tutormax.repository`). Sessions from
+`get_session()` are bound to the test's transaction, so their commits are rolled back at the
+end.
 """
 
 from __future__ import annotations
