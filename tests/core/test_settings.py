@@ -196,3 +196,33 @@ def test_env_example_documents_every_seed_variable() -> None:
     }
     missing = [name for name in SEED_VARIABLES if name not in documented]
     assert not missing, f".env.example does not document {missing}"
+
+
+HYGIENE_VARIABLES = [
+    "MAX_REQUEST_BODY_BYTES", "LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_FAILURE_WINDOW_SECONDS", "HTTPS_ONLY",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", HYGIENE_VARIABLES)
+def test_web_hygiene_settings_are_documented_and_read(
+    clean_env: pytest.MonkeyPatch, name: str
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert f"\n{name}=" in (root / ".env.example").read_text()
+    readme = (root / "README.md").read_text()
+    assert f"`{name}`" in readme or f"`{name.rsplit('_PER_', 1)[0]}_PER_ACCOUNT`" in readme
+    field = name.lower()
+    clean_env.setenv(name, "true" if name == "HTTPS_ONLY" else "7")
+    assert getattr(load_settings(_env_file=None), field) in (True, 7)
+
+
+def test_hygiene_defaults() -> None:
+    defaults = load_settings(_env_file=None)
+    assert defaults.max_request_body_bytes == 1024 * 1024
+    assert (defaults.login_max_failures_per_account, defaults.login_max_failures_per_address) == (
+        5,
+        30,
+    )
+    assert defaults.login_failure_window_seconds == 900
+    assert defaults.https_only is False
