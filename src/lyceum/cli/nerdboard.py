@@ -213,7 +213,7 @@ def sim_reset(
 @sim_app.command("run")
 def sim_run() -> None:
     """Run the simulation worker in the foreground until Ctrl-C (when the API does not)."""
-    from lyceum.nerdboard.tasks import run_worker
+    from lyceum.nerdboard.runtime import run_worker
 
     settings = settings_or_exit()
 

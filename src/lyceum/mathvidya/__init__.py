@@ -45,6 +45,7 @@ from lyceum.mathvidya.models import (
 )
 
 if TYPE_CHECKING:
+    from procrastinate import Blueprint
     from rich.progress import Progress
 
 
@@ -56,6 +57,12 @@ async def _generate(options: GenerateOptions, progress: "Progress") -> str:
     return await generate(options, progress)
 
 
+def _tasks() -> "Blueprint":
+    from lyceum.mathvidya.tasks import blueprint
+
+    return blueprint()
+
+
 app_spec = AppSpec(
     name="mathvidya",
     title="Mathvidya",
@@ -63,6 +70,7 @@ app_spec = AppSpec(
     pool=POOL,
     models_module="lyceum.mathvidya.models",
     generate=_generate,
+    tasks=_tasks,
 )
 
 __all__ = [

@@ -11,6 +11,7 @@ from lyceum.core.db.engine import PoolConfig
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from procrastinate import Blueprint
     from rich.progress import Progress
 
     from lyceum.core.cache import Cache
@@ -36,9 +37,23 @@ async def _generate(options: GenerateOptions, progress: Progress) -> str:
 
 @asynccontextmanager
 async def _lifespan(settings: Settings, cache: Cache) -> AsyncIterator[Mapping[str, object]]:
-    from lyceum.nerdboard.tasks import nerdboard_runtime
+    from lyceum.nerdboard.runtime import nerdboard_runtime
 
     async with nerdboard_runtime(settings, cache) as provided:
+        yield provided
+
+
+def _tasks() -> Blueprint:
+    from lyceum.nerdboard.tasks import blueprint
+
+    return blueprint()
+
+
+@asynccontextmanager
+async def _worker(settings: Settings, cache: Cache) -> AsyncIterator[Mapping[str, object]]:
+    from lyceum.nerdboard.runtime import worker_runtime
+
+    async with worker_runtime(settings, cache) as provided:
         yield provided
 
 
@@ -51,5 +66,7 @@ app_spec = AppSpec(
     router=_router,
     generate=_generate,
     lifespan=_lifespan,
+    tasks=_tasks,
+    worker=_worker,
     benchmarks=("nerdboard",),
 )

@@ -19,6 +19,7 @@ from lyceum.apps import APPS
 from lyceum.core.appspec import AppSpec
 from lyceum.core.cache import build_cache
 from lyceum.core.db.engine import close_db, get_engine
+from lyceum.core.jobs import build_job_app
 from lyceum.core.settings import Settings, get_settings
 from lyceum.web import auth_routes, health
 from lyceum.web.errors import ERROR_RESPONSES, install_error_handlers
@@ -37,6 +38,8 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engine = get_engine(settings=settings)
+        # The job registry: requests defer jobs (in their own transaction) by name.
+        app.state.jobs = build_job_app(settings, apps)
         try:
             app.state.cache = build_cache(settings.redis_url)
             try:
