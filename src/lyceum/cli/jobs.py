@@ -42,9 +42,7 @@ def _line(job: admin.JobRow) -> str:
 
 @jobs_app.command("list")
 def list_command(
-    status: Annotated[
-        JobStatus | None, typer.Option(help="Only jobs in this status.")
-    ] = None,
+    status: Annotated[JobStatus | None, typer.Option(help="Only jobs in this status.")] = None,
     task: Annotated[
         str | None, typer.Option(help="Only this task, e.g. nerdboard:reset_history.")
     ] = None,

@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from lyceum.core.errors import Conflict, NotFound
-from lyceum.core.jobs.schema import SCHEMA
 
 Status = Literal["todo", "doing", "succeeded", "failed", "cancelled", "aborted"]
 STATUSES: tuple[Status, ...] = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
@@ -43,15 +42,15 @@ class QueueStats:
     oldest_waiting_seconds: float | None
 
 
-_SELECT = f"""
+_SELECT = """
 SELECT j.id, j.task_name, j.status::text AS status, j.queue_name, j.attempts, j.args,
        j.scheduled_at, j.queueing_lock, j.lock,
-       (SELECT min(e.at) FROM {SCHEMA}.procrastinate_events e
+       (SELECT min(e.at) FROM lyceum.procrastinate_events e
          WHERE e.job_id = j.id AND e.type = 'deferred') AS deferred_at,
-       (SELECT max(e.at) FROM {SCHEMA}.procrastinate_events e
+       (SELECT max(e.at) FROM lyceum.procrastinate_events e
          WHERE e.job_id = j.id AND e.type IN ('succeeded', 'failed', 'cancelled', 'aborted'))
          AS finished_at
-  FROM {SCHEMA}.procrastinate_jobs j
+  FROM lyceum.procrastinate_jobs j
 """
 
 
@@ -77,8 +76,7 @@ async def list_jobs(
     """The newest jobs first, filtered by status and task name."""
     rows = await db.execute(
         text(
-            _SELECT
-            + " WHERE (CAST(:status AS text) IS NULL OR j.status::text = :status)"
+            _SELECT + " WHERE (CAST(:status AS text) IS NULL OR j.status::text = :status)"
             " AND (CAST(:task AS text) IS NULL OR j.task_name = :task)"
             " ORDER BY j.id DESC LIMIT :limit"
         ),
@@ -100,9 +98,7 @@ async def retry_job(db: AsyncSession, job_id: int) -> JobRow:
     if job.status != "failed":
         raise Conflict(f"job {job_id} is {job.status}; only a failed job can be retried")
     await db.execute(
-        text(
-            f"SELECT {SCHEMA}.procrastinate_retry_job_v2(:id, now(), NULL, NULL, NULL)"
-        ),
+        text("SELECT lyceum.procrastinate_retry_job_v2(:id, now(), NULL, NULL, NULL)"),
         {"id": job_id},
     )
     return await get_job(db, job_id)
@@ -114,7 +110,7 @@ async def cancel_job(db: AsyncSession, job_id: int) -> tuple[JobRow, str]:
     if job.status not in ("todo", "doing"):
         raise Conflict(f"job {job_id} is {job.status}; only a waiting or running job can stop")
     await db.execute(
-        text(f"SELECT {SCHEMA}.procrastinate_cancel_job_v1(:id, :abort, false)"),
+        text("SELECT lyceum.procrastinate_cancel_job_v1(:id, :abort, false)"),
         {"id": job_id, "abort": job.status == "doing"},
     )
     after = await get_job(db, job_id)
@@ -124,11 +120,11 @@ async def cancel_job(db: AsyncSession, job_id: int) -> tuple[JobRow, str]:
 
 
 _STATS = text(
-    f"""
+    """
 SELECT count(*) AS depth,
        extract(epoch FROM now() - min(coalesce(j.scheduled_at, d.at))) AS oldest
-  FROM {SCHEMA}.procrastinate_jobs j
-  LEFT JOIN LATERAL (SELECT min(e.at) AS at FROM {SCHEMA}.procrastinate_events e
+  FROM lyceum.procrastinate_jobs j
+  LEFT JOIN LATERAL (SELECT min(e.at) AS at FROM lyceum.procrastinate_events e
                       WHERE e.job_id = j.id AND e.type = 'deferred') d ON true
  WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
 """

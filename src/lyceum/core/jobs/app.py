@@ -59,18 +59,14 @@ def connector(settings: Settings) -> PsycopgConnector:
     )
     # One connection per concurrent job to finish it, plus the fetcher, the periodic
     # deferrer and the heartbeat; LISTEN takes one of its own outside the pool.
-    return PsycopgConnector(
-        conninfo=conninfo, min_size=1, max_size=settings.jobs_concurrency + 3
-    )
+    return PsycopgConnector(conninfo=conninfo, min_size=1, max_size=settings.jobs_concurrency + 3)
 
 
 def platform_blueprint(settings: Settings) -> Blueprint:
     """The platform's own jobs: crash recovery and the purge of old finished jobs."""
     jobs = Blueprint()
 
-    @jobs.periodic(
-        cron=every_seconds_cron(settings.jobs_recovery_seconds), periodic_id="recovery"
-    )
+    @jobs.periodic(cron=every_seconds_cron(settings.jobs_recovery_seconds), periodic_id="recovery")
     @jobs.task(
         name="retry_stalled_jobs",
         pass_context=True,

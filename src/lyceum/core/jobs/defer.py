@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.errors import Conflict, InvalidInput
 from lyceum.core.jobs.app import job_app, task_names
-from lyceum.core.jobs.schema import SCHEMA
 
 
 class UnknownTask(InvalidInput):
@@ -35,9 +34,9 @@ class AlreadyQueued(Conflict):
 
 
 _DEFER = text(
-    f"SELECT unnest({SCHEMA}.procrastinate_defer_jobs_v1(ARRAY[ROW("
+    "SELECT unnest(lyceum.procrastinate_defer_jobs_v1(ARRAY[ROW("
     ":queue, :task_name, :priority, :lock, :queueing_lock, :args, :scheduled_at"
-    f")::{SCHEMA}.procrastinate_job_to_defer_v1])) AS id"
+    ")::lyceum.procrastinate_job_to_defer_v1])) AS id"
 ).bindparams(
     bindparam("queue", type_=String),
     bindparam("task_name", type_=String),
@@ -49,7 +48,7 @@ _DEFER = text(
 )
 
 _ACTIVE_WITH_KEY = text(
-    f"SELECT id FROM {SCHEMA}.procrastinate_jobs "
+    "SELECT id FROM lyceum.procrastinate_jobs "
     "WHERE status IN ('todo', 'doing') AND (queueing_lock = :key OR lock = :key) "
     "ORDER BY id LIMIT 1"
 )
@@ -59,9 +58,7 @@ def registered_task(name: str, app: App | None = None) -> Task[Any, Any, Any]:
     app = app or job_app()
     task = app.tasks.get(name)
     if task is None or name.startswith("builtin:"):
-        raise UnknownTask(
-            f"unknown job {name!r}; registered jobs: {', '.join(task_names(app))}"
-        )
+        raise UnknownTask(f"unknown job {name!r}; registered jobs: {', '.join(task_names(app))}")
     return task
 
 
@@ -130,20 +127,20 @@ async def defer(
 
 
 async def defer_exclusive(
-    session: AsyncSession, task_name: str, *, key: str, **options: Any
+    session: AsyncSession, task_name: str, *, lock: str, **options: Any
 ) -> int:
-    """`defer` unless a job keyed `key` is queued *or running* (AlreadyQueued, a 409).
+    """`defer` unless a job holding `lock` is queued *or running* (AlreadyQueued, a 409).
 
-    The key is both the queueing lock and the lock; a transaction-scoped advisory lock on it
-    makes concurrent callers take turns, so exactly one of them queues the job.
+    `lock` is both the job's queueing lock and its lock; a transaction-scoped advisory lock
+    on it makes concurrent callers take turns, so exactly one of them queues the job.
     """
     await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": lock}
     )
-    active = await session.scalar(_ACTIVE_WITH_KEY, {"key": key})
+    active = await session.scalar(_ACTIVE_WITH_KEY, {"key": lock})
     if active is not None:
         raise AlreadyQueued(f"job {active} ({task_name}) is already queued or running")
-    return await defer(session, task_name, queueing_lock=key, lock=key, **options)
+    return await defer(session, task_name, queueing_lock=lock, lock=lock, **options)
 
 
 __all__ = ["AlreadyQueued", "UnknownTask", "defer", "defer_exclusive", "registered_task"]

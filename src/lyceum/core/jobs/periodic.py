@@ -47,7 +47,9 @@ def _zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Asia/Kolkata)")
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name such as Asia/Kolkata)"
+        ) from None
 
 
 def next_run(cron: str, after: datetime) -> datetime:
