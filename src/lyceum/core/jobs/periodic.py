@@ -63,7 +63,7 @@ class ZonedPeriodicTask(PeriodicTask[Any, Any, Any]):
     """A periodic task whose cron counts in the zone its `CRON_TZ=` prefix names."""
 
     @functools.cached_property
-    def croniter(self) -> croniter.croniter:  # type: ignore[override]
+    def croniter(self) -> croniter.croniter:
         zone, expression = split_cron(self.cron)
         # An aware start makes croniter compute in `zone`; procrastinate then moves it with
         # epoch seconds (set_current/get_next), and croniter keeps the zone it started with.
@@ -73,7 +73,10 @@ class ZonedPeriodicTask(PeriodicTask[Any, Any, Any]):
 class ZonedPeriodicRegistry(PeriodicRegistry):
     """procrastinate's registry, building `ZonedPeriodicTask`s."""
 
-    def register_task(  # type: ignore[override]
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # procrastinate leaves it unannotated
+
+    def register_task(
         self,
         task: Task[Any, Any, Any],
         cron: str,
@@ -81,7 +84,7 @@ class ZonedPeriodicRegistry(PeriodicRegistry):
         configure_kwargs: Any,
     ) -> PeriodicTask[Any, Any, Any]:
         split_cron(cron)  # an unknown zone fails here, at startup, not at 02:00
-        plain = super().register_task(
+        plain: PeriodicTask[Any, Any, Any] = super().register_task(
             task=task, cron=cron, periodic_id=periodic_id, configure_kwargs=configure_kwargs
         )
         zoned = ZonedPeriodicTask(
