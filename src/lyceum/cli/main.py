@@ -105,6 +105,10 @@ def _start_worker() -> subprocess.Popen[bytes]:
     return process
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def _stop_worker(process: subprocess.Popen[bytes], grace: float) -> None:
     # Ctrl-C reaches the worker too (same process group); SIGTERM covers the API exiting
     # on its own. The worker finishes running jobs for up to JOBS_SHUTDOWN_SECONDS.
@@ -161,6 +165,9 @@ def up(
         console.print(f"Demo bearer token: {settings.effective_demo_token}")
     console.print("Press Ctrl-C to stop everything.")
     job_worker = _start_worker()
+    # uvicorn re-raises the SIGTERM it handled once the API has stopped; as a plain exit it
+    # lets the `finally` below stop the worker (the default action would skip it).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         _serve(host, port)
     finally:
