@@ -134,3 +134,19 @@ def test_wrong_arguments_are_one_line_and_exit_2(
     assert code == 2
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and fragment in lines[0], err
+
+
+@pytest.mark.slow
+def test_worker_on_an_unmigrated_database_is_one_line(database_url: URL) -> None:
+    from tests.fixtures.services import scratch_database
+
+    with scratch_database(database_url, "jobs_empty") as url:
+        result = lyceum("worker", env={"DATABASE_URL": url.render_as_string(hide_password=False)})
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("lyceum: error")]
+    assert errors == [
+        "lyceum: error: the job worker failed: function "
+        "procrastinate_prune_stalled_workers_v1(double precision) does not exist "
+        "(is the database migrated? lyceum db upgrade)"
+    ]
+    assert "Traceback" not in result.stderr

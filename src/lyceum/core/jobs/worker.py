@@ -13,14 +13,13 @@ stop, pools close, and the process exits 0, releasing the embedded PostgreSQL if
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Iterable, Mapping
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
-from procrastinate import Blueprint
+from procrastinate import App, Blueprint
 
 from lyceum.core.cache import build_cache
 from lyceum.core.db.engine import close_db
@@ -50,41 +49,54 @@ async def run_worker(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    app = build_job_app(settings, specs, extra=extra)
     cache = build_cache(settings.redis_url)
     try:
+        app = build_job_app(settings, specs, extra=extra)
         async with AsyncExitStack() as stack:
             for spec in specs:
                 if spec.worker is not None:
                     await stack.enter_async_context(spec.worker(settings, cache))
             async with app.open_async():
-                described = describe(app)
-                logger.info(
-                    "worker started: %d jobs (%s); periodic: %s",
-                    len(described["tasks"]),
-                    ", ".join(described["tasks"]),
-                    "; ".join(described["periodic"]),
-                )
-                jobs = asyncio.create_task(
-                    app.run_worker_async(install_signal_handlers=False), name="procrastinate"
-                )
-                stopping = asyncio.create_task(stop.wait(), name="stop-requested")
-                await asyncio.wait({jobs, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if not jobs.done():
-                    # Cancelling procrastinate's worker is its graceful stop: it fetches
-                    # nothing more and waits for running jobs (shutdown_graceful_timeout).
-                    jobs.cancel()
-                stopping.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await jobs
-                if not stop.is_set():
-                    raise WorkerStopped("the job worker stopped by itself; see the log above")
+                await _run_jobs(app, stop)
         logger.info("worker stopped")
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         await cache.close()
         await close_db()
+
+
+async def _run_jobs(app: App, stop: asyncio.Event) -> None:
+    described = describe(app)
+    logger.info(
+        "worker started: %d jobs (%s); periodic: %s",
+        len(described["tasks"]),
+        ", ".join(described["tasks"]),
+        "; ".join(described["periodic"]),
+    )
+    jobs = asyncio.create_task(
+        app.run_worker_async(install_signal_handlers=False), name="procrastinate"
+    )
+    stopping = asyncio.create_task(stop.wait(), name="stop-requested")
+    await asyncio.wait({jobs, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not jobs.done():
+        # Cancelling procrastinate's worker is its graceful stop: it fetches nothing more and
+        # waits for running jobs (shutdown_graceful_timeout), then aborts what is left.
+        jobs.cancel()
+    try:
+        await jobs
+    except asyncio.CancelledError:
+        pass
+    except Exception as exc:
+        # procrastinate wraps driver errors in exceptions without a message of their own.
+        reason = str(exc.__cause__ or exc) or type(exc).__name__
+        raise WorkerStopped(
+            f"the job worker failed: {reason.strip().splitlines()[0]} "
+            "(is the database migrated? lyceum db upgrade)"
+        ) from exc
+    if not stop.is_set():
+        raise WorkerStopped("the job worker stopped by itself; see the log above")
 
 
 __all__ = ["WorkerStopped", "run_worker"]
