@@ -37,6 +37,7 @@ from lyceum.core.jobs import (
     next_run,
     queue_stats,
 )
+from lyceum.core.jobs.app import connector
 from lyceum.core.jobs.periodic import every_seconds_cron, split_cron, zoned_cron
 from lyceum.core.settings import load_settings
 from tests.fixtures import job_worker
@@ -167,6 +168,19 @@ async def test_queue_stats_count_due_jobs_and_the_oldest_wait(
     stats = await queue_stats(db_session)
     assert stats.queue_depth == 2
     assert stats.oldest_waiting_seconds is not None and 90 <= stats.oldest_waiting_seconds < 120
+
+
+async def test_the_workers_connection_has_search_path_lyceum(database_url: URL) -> None:
+    queue = connector(load_settings())
+    await queue.open_async()
+    try:
+        row = await queue.execute_query_one_async(
+            "SELECT current_setting('search_path') AS path,"
+            " current_setting('application_name') AS app, current_database() AS db"
+        )
+    finally:
+        await queue.close_async()
+    assert row == {"path": "lyceum", "app": "lyceum:jobs", "db": database_url.database}
 
 
 # ---- schedules and retries -----------------------------------------------------------
