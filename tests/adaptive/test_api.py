@@ -10,12 +10,12 @@ from tests.adaptive.rows import add_topic, suffix
 from tests.fixtures.tokens import token_for
 
 BASE = "/api/adaptive"
-VIEWER = token_for("viewer")
 
 
 async def test_the_knowledge_graph_lists_prerequisites_and_concepts(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
+    viewer = token_for("viewer")
     basics = await add_topic(db_session)
     advanced = await add_topic(db_session, parent=basics)
     db_session.add(TopicPrerequisite(topic_id=advanced.id, prerequisite_id=basics.id))
@@ -23,13 +23,13 @@ async def test_the_knowledge_graph_lists_prerequisites_and_concepts(
         db_session.add(Concept(topic_id=advanced.id, code=f"C-{suffix()}", name="A concept"))
     await db_session.commit()
 
-    response = await client.get(f"{BASE}/topics", headers=VIEWER, params={"grade": 10})
+    response = await client.get(f"{BASE}/topics", headers=viewer, params={"grade": 10})
     assert response.status_code == 200
     topics = {topic["code"]: topic for topic in response.json()["topics"]}
     assert topics[advanced.code]["prerequisites"] == [basics.code]
     assert topics[advanced.code]["parent_code"] == basics.code
     assert topics[advanced.code]["concepts"] == 2
     assert topics[basics.code]["prerequisites"] == [] and topics[basics.code]["concepts"] == 0
-    other_grade = (await client.get(f"{BASE}/topics?grade=12", headers=VIEWER)).json()
+    other_grade = (await client.get(f"{BASE}/topics?grade=12", headers=viewer)).json()
     assert advanced.code not in {topic["code"] for topic in other_grade["topics"]}
-    assert (await client.get(f"{BASE}/topics?grade=13", headers=VIEWER)).status_code == 422
+    assert (await client.get(f"{BASE}/topics?grade=13", headers=viewer)).status_code == 422

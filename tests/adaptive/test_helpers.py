@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
@@ -24,6 +25,14 @@ from lyceum.core.db.migrate import alembic_config
 from lyceum.core.settings import sync_url
 from tests.cli.test_cli import lyceum
 from tests.fixtures.services import REPO_ROOT, scratch_database
+
+# The migration history's head and the revision before it (later platform migrations follow
+# the adaptive schema's 0008).
+_SCRIPTS = ScriptDirectory.from_config(alembic_config())
+HEAD = str(_SCRIPTS.get_current_head())
+_HEAD_SCRIPT = _SCRIPTS.get_revision(HEAD)
+assert _HEAD_SCRIPT is not None
+BEFORE_HEAD = str(_HEAD_SCRIPT.down_revision)
 
 
 def run_module(
@@ -112,18 +121,22 @@ def test_migrate_module_upgrades_downgrades_and_reports(scratch: URL) -> None:
     assert up.returncode == 0, up.stderr
     assert adaptive_users_table(scratch) == "adaptive.users"
     current = run_module("lyceum.adaptive.migrate", "current", env=env)
-    assert current.returncode == 0 and "Rev: 0008" in current.stdout
+    assert current.returncode == 0 and f"Rev: {HEAD}" in current.stdout
     assert "(head)" in current.stdout
 
     down = run_module("lyceum.adaptive.migrate", "downgrade", env=env)  # default: one step
     assert down.returncode == 0, down.stderr
-    assert adaptive_users_table(scratch) is None
     after = run_module("lyceum.adaptive.migrate", "current", env=env)
-    assert "Rev: 0007" in after.stdout and "(head)" not in after.stdout
+    assert f"Rev: {BEFORE_HEAD}" in after.stdout and "(head)" not in after.stdout
+    # Down to before the adaptive schema's own migration, and back.
+    below = run_module("lyceum.adaptive.migrate", "downgrade", "0007", env=env)
+    assert below.returncode == 0, below.stderr
+    assert adaptive_users_table(scratch) is None
 
     history = run_module("lyceum.adaptive.migrate", "history", env=env)
     assert history.returncode == 0
-    assert "Rev: 0008" in history.stdout and "Rev: 0001" in history.stdout
+    assert f"Rev: {HEAD}" in history.stdout and "Rev: 0008" in history.stdout
+    assert "Rev: 0001" in history.stdout
 
     again = run_module("lyceum.adaptive.migrate", "upgrade", "0008", env=env)
     assert again.returncode == 0, again.stderr
@@ -179,7 +192,7 @@ def test_autogenerate_on_a_head_database_writes_an_empty_revision(
     written = list(tmp_path.glob("*probe_drift*.py"))
     assert len(written) == 1
     body = written[0].read_text()
-    assert "down_revision" in body and "0008" in body
+    assert "down_revision" in body and HEAD in body
     # The models and migrations agree, so the generated upgrade does nothing.
     assert "op.create_table" not in body and "op.add_column" not in body
 
@@ -196,7 +209,7 @@ def test_init_reports_both_databases_and_creates_the_local_file(
     first = lyceum("adaptive", "init", env=env)
     assert first.returncode == 0, first.stderr
     assert "Connected: PostgreSQL" in first.stdout
-    assert "Schema adaptive ready at migration 0008" in first.stdout
+    assert f"Schema adaptive ready at migration {HEAD}" in first.stdout
     assert "11 tables" in first.stdout
     pg_rows = next(
         line for line in first.stdout.splitlines() if line.startswith("PostgreSQL rows:")

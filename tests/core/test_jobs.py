@@ -19,11 +19,10 @@ import pytest
 from procrastinate.periodic import PeriodicDeferrer
 from sqlalchemy import text
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from lyceum.apps import APPS
 from lyceum.core import embedded
-from lyceum.core.db.engine import build_async_engine
 from lyceum.core.errors import ConfigurationError, InvalidInput
 from lyceum.core.jobs import (
     DEFAULT_RETRY,
@@ -39,7 +38,7 @@ from lyceum.core.jobs import (
 )
 from lyceum.core.jobs.app import connector
 from lyceum.core.jobs.periodic import every_seconds_cron, split_cron, zoned_cron
-from lyceum.core.settings import load_settings
+from lyceum.core.settings import async_url, load_settings
 from tests.fixtures import job_worker
 from tests.fixtures.jobs import (
     Worker,
@@ -266,7 +265,7 @@ def jobs_db(database_url: URL, redis_url: str) -> Iterator[URL]:
 
 @pytest.fixture
 async def jobs_engine(jobs_db: URL) -> AsyncIterator[AsyncEngine]:
-    engine = build_async_engine(jobs_db)
+    engine = create_async_engine(async_url(jobs_db))
     yield engine
     await engine.dispose()
 
@@ -479,7 +478,13 @@ async def test_the_worker_stops_cleanly_on_sigint(
     # SIGTERM: test_lyceum_worker_on_the_embedded_server_releases_it.
     worker = Worker(worker_env(jobs_db), tmp_path / "worker.log")
     worker.wait_started()
-    registered = await _scalar(jobs_engine, "SELECT count(*) FROM lyceum.procrastinate_workers")
+    # "worker started" is logged just before procrastinate registers the worker's row.
+    count = "SELECT count(*) FROM lyceum.procrastinate_workers"
+    for _ in range(200):
+        registered = await _scalar(jobs_engine, count)
+        if isinstance(registered, int) and registered >= 1:
+            break
+        await asyncio.sleep(0.1)
     assert worker.stop(signal.SIGINT) == 0, worker.output()
     assert "worker stopped" in worker.output()
     # It unregistered itself (a killed one would stay until pruned).

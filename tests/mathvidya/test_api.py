@@ -7,11 +7,11 @@ import httpx
 from tests.fixtures.tokens import token_for
 
 BASE = "/api/mathvidya"
-VIEWER = token_for("viewer")
 
 
 async def test_the_plan_catalogue_is_the_seeds(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"{BASE}/plans", headers=VIEWER)
+    viewer = token_for("viewer")
+    response = await client.get(f"{BASE}/plans", headers=viewer)
     assert response.status_code == 200
     plans = {plan["plan_type"]: plan for plan in response.json()}
     assert set(plans) == {"basic", "premium_mcq", "premium", "centum"}
@@ -22,12 +22,13 @@ async def test_the_plan_catalogue_is_the_seeds(client: httpx.AsyncClient) -> Non
 
 
 async def test_the_holiday_calendar_by_year(client: httpx.AsyncClient) -> None:
-    every = (await client.get(f"{BASE}/holidays", headers=VIEWER)).json()
+    viewer = token_for("viewer")
+    every = (await client.get(f"{BASE}/holidays", headers=viewer)).json()
     assert len(every["holidays"]) == 26
-    year = (await client.get(f"{BASE}/holidays?year=2025", headers=VIEWER)).json()
+    year = (await client.get(f"{BASE}/holidays?year=2025", headers=viewer)).json()
     assert year["year"] == 2025 and len(year["holidays"]) == 13
     dates = [holiday["holiday_date"] for holiday in year["holidays"]]
     assert dates == sorted(dates) and all(d.startswith("2025-") for d in dates)
     assert "2025-01-26" in dates  # Republic Day
-    assert (await client.get(f"{BASE}/holidays?year=1999", headers=VIEWER)).status_code == 422
+    assert (await client.get(f"{BASE}/holidays?year=1999", headers=viewer)).status_code == 422
     assert (await client.get(f"{BASE}/plans")).status_code == 401

@@ -11,7 +11,6 @@ from tests.fixtures.tokens import token_for
 from tests.tutormax.rows import COMPLETED, DAY, Parties, base_row, insert_row
 
 BASE = "/api/tutormax"
-VIEWER = token_for("viewer")
 
 
 async def _tutor(db: AsyncSession, **overrides: object) -> str:
@@ -21,26 +20,30 @@ async def _tutor(db: AsyncSession, **overrides: object) -> str:
 async def test_tutors_are_listed_filtered_and_paged(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
+    viewer = token_for("viewer")
     ada = await _tutor(db_session, name="Ada", subjects=["Physics", "Math"])
     bob = await _tutor(db_session, name="Bob", subjects=["Chemistry"])
     await _tutor(db_session, name="Cy", subjects=["Physics"], status="inactive")
     await db_session.commit()
 
-    page = (await client.get(f"{BASE}/tutors", headers=VIEWER, params={"limit": 2})).json()
+    page = (await client.get(f"{BASE}/tutors", headers=viewer, params={"limit": 2})).json()
     assert page["total"] >= 3 and page["limit"] == 2 and len(page["tutors"]) == 2
     physics = await client.get(
-        f"{BASE}/tutors", headers=VIEWER, params={"subject": "Physics", "status": "active"}
+        f"{BASE}/tutors",
+        headers=viewer,
+        params={"subject": "Physics", "status": "active"},
     )
     assert physics.status_code == 200
     assert [t["tutor_id"] for t in physics.json()["tutors"]] == [ada]
     assert physics.json()["total"] == 1
-    chemistry = (await client.get(f"{BASE}/tutors?subject=Chemistry", headers=VIEWER)).json()
+    chemistry = (await client.get(f"{BASE}/tutors?subject=Chemistry", headers=viewer)).json()
     assert [t["tutor_id"] for t in chemistry["tutors"]] == [bob]
 
 
 async def test_a_tutor_shows_their_activity_over_a_window(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
+    viewer = token_for("viewer")
     tutor = await _tutor(db_session)
     student = str(await insert_row(db_session, "students", base_row("students")))
     parties = Parties(tutor, student, "")
@@ -53,7 +56,7 @@ async def test_a_tutor_shows_their_activity_over_a_window(
 
     response = await client.get(
         f"{BASE}/tutors/{tutor}",
-        headers=VIEWER,
+        headers=viewer,
         params={"days": 7, "until": (DAY + timedelta(days=5)).isoformat()},
     )
     assert response.status_code == 200, response.text
@@ -63,20 +66,21 @@ async def test_a_tutor_shows_their_activity_over_a_window(
     assert body["activity"]["days"] == 7
     # A window that ends before the sessions sees none of them.
     before = await client.get(
-        f"{BASE}/tutors/{tutor}", headers=VIEWER, params={"until": DAY.isoformat()}
+        f"{BASE}/tutors/{tutor}", headers=viewer, params={"until": DAY.isoformat()}
     )
     assert before.json()["activity"]["total_sessions"] == 0
 
 
 async def test_unknown_tutors_and_bad_parameters_are_explained(client: httpx.AsyncClient) -> None:
-    missing = await client.get(f"{BASE}/tutors/no-such-tutor", headers=VIEWER)
+    viewer = token_for("viewer")
+    missing = await client.get(f"{BASE}/tutors/no-such-tutor", headers=viewer)
     assert missing.status_code == 404
     assert "no-such-tutor" in missing.json()["error"]["message"]
     naive = await client.get(
-        f"{BASE}/tutors/x", headers=VIEWER, params={"until": "2025-03-03T10:00:00"}
+        f"{BASE}/tutors/x", headers=viewer, params={"until": "2025-03-03T10:00:00"}
     )
     assert naive.status_code == 422
     assert "until" in naive.json()["error"]["message"]
-    status = await client.get(f"{BASE}/tutors?status=sleeping", headers=VIEWER)
+    status = await client.get(f"{BASE}/tutors?status=sleeping", headers=viewer)
     assert status.status_code == 422
     assert (await client.get(f"{BASE}/tutors")).status_code == 401
