@@ -7,6 +7,7 @@ the embedded PostgreSQL; all of that happens in the lifespan.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -16,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from lyceum.apps import APPS
+from lyceum.core import embedded
 from lyceum.core.appspec import AppSpec
 from lyceum.core.cache import build_cache
 from lyceum.core.db.engine import close_db, get_engine
@@ -35,6 +37,19 @@ def _lifespan(
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        held_before = embedded.registered()
+        try:
+            async with _app_lifespan(app):
+                yield
+        finally:
+            # An embedded server that this lifespan started is released when it ends, not at
+            # interpreter exit: uvicorn ends a worker by re-raising SIGTERM with its default
+            # action, which skips atexit, and would leave the server running and registered.
+            for pgdata in embedded.registered() - held_before:
+                await asyncio.to_thread(embedded.release, pgdata)
+
+    @asynccontextmanager
+    async def _app_lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engine = get_engine(settings=settings)
         try:
