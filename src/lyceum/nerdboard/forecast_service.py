@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -69,6 +69,40 @@ def _forecast_all(
     return [forecast_weekly_demand(row, first_day, weeks) for row in matrix]
 
 
+@dataclass(frozen=True)
+class ForecastInputs:
+    """Everything a forecast reads from the database; computing from it needs no connection."""
+
+    as_of: datetime
+    start: date
+    names: list[str]
+    days: list[date]
+    matrix: npt.NDArray[np.float64]  # subjects x days: booked hours
+    supply: Supply
+
+
+async def read_inputs(session: AsyncSession, clock: repository.ClockRow) -> ForecastInputs:
+    today = clock.current_date.astimezone(UTC).date()
+    start = today - timedelta(days=HISTORY_DAYS)
+    names, days, matrix = await repository.daily_demand_hours(session, start, today)
+    supply = await _supply(session, names)
+    return ForecastInputs(clock.current_date, start, names, days, matrix, supply)
+
+
+async def _release_connection(session: AsyncSession) -> None:
+    """End the session's read-only transaction, so that its connection returns to the pool.
+
+    What follows is up to a second of CPU per request; a connection held *idle in
+    transaction* through it lets a burst of forecasts exhaust the pool (48 of 50 connections
+    were, at the peak of 200 concurrent requests) and keeps a snapshot open on the server.
+    Ending a transaction that only read loses nothing; the session begins a new one if it is
+    used again.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a forecast's session carries unsaved changes; they would be lost")
+    await session.rollback()
+
+
 async def compute_forecast(
     session: AsyncSession,
     clock: repository.ClockRow,
@@ -77,11 +111,25 @@ async def compute_forecast(
     subject: str | None,
     target_utilization: float,
 ) -> schemas.ForecastResponse:
-    today = clock.current_date.astimezone(UTC).date()
-    start = today - timedelta(days=HISTORY_DAYS)
-    names, days, matrix = await repository.daily_demand_hours(session, start, today)
-    supply = await _supply(session, names)
-    forecasts = await asyncio.to_thread(_forecast_all, matrix, start, weeks)
+    """Read what the forecast needs, give the connection back, then compute in a thread."""
+    inputs = await read_inputs(session, clock)
+    await _release_connection(session)
+    return await asyncio.to_thread(
+        build_forecast,
+        inputs,
+        weeks=weeks,
+        subject=subject,
+        target_utilization=target_utilization,
+    )
+
+
+def build_forecast(
+    inputs: ForecastInputs, *, weeks: int, subject: str | None, target_utilization: float
+) -> schemas.ForecastResponse:
+    """Demand forecasts, staffing and alerts from what was read: CPU only (ETS fits, LPs)."""
+    names, days, matrix, supply = inputs.names, inputs.days, inputs.matrix, inputs.supply
+    today = inputs.as_of.astimezone(UTC).date()
+    forecasts = _forecast_all(matrix, inputs.start, weeks)
     origin = forecasts[0].weeks[0].week_start if forecasts else today
     week_starts = forecasts[0].week_starts if forecasts else []
     points = np.array([f.points() for f in forecasts], dtype=np.float64).reshape(
@@ -136,7 +184,7 @@ async def compute_forecast(
             )
         )
     return schemas.ForecastResponse(
-        as_of=clock.current_date,
+        as_of=inputs.as_of,
         origin=origin,
         target_utilization=target_utilization,
         subjects=result,
@@ -211,4 +259,12 @@ async def backtest_subjects(
     return await asyncio.to_thread(run)
 
 
-__all__ = ["backtest_subjects", "cached_forecast", "compute_forecast", "warm"]
+__all__ = [
+    "ForecastInputs",
+    "backtest_subjects",
+    "build_forecast",
+    "cached_forecast",
+    "compute_forecast",
+    "read_inputs",
+    "warm",
+]

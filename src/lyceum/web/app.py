@@ -12,7 +12,7 @@ import gc
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
@@ -25,6 +25,7 @@ from lyceum.core.settings import Settings, get_settings
 from lyceum.web import auth_routes, health
 from lyceum.web.errors import ERROR_RESPONSES, install_error_handlers
 from lyceum.web.health import VERSION
+from lyceum.web.query_params import reject_repeated_query_parameters
 
 
 def operation_id(route: APIRoute) -> str:
@@ -97,6 +98,9 @@ def create_app(
         lifespan=_lifespan(settings, specs),
         generate_unique_id_function=operation_id,
         responses=ERROR_RESPONSES,
+        # Every route, present and future: a single-valued query parameter given twice is a
+        # 422, not silently its last value.
+        dependencies=[Depends(reject_repeated_query_parameters)],
         # Response bodies are serialised by Pydantic straight to JSON bytes through each
         # route's response_model (FastAPI >= 0.120), which is faster than orjson on a
         # dict; a custom default_response_class would switch that path off. Error bodies
