@@ -189,6 +189,38 @@ def test_database_outage_is_503_with_retry_after_and_service_returns_without_a_r
     )
 
 
+def test_a_connection_lost_mid_query_is_503_and_the_pool_recovers(
+    running_private_postgres: PrivatePostgres, tmp_path: Path
+) -> None:
+    """The server ends the session under a running query (`pg_terminate_backend`, as a
+    failover or a fast shutdown does): that request is a 503, the next one is served."""
+    pg = running_private_postgres
+    with (
+        live_server(pg.env(), tmp_path / "serve.log") as served,
+        served.client() as http,
+        pg.connect(autocommit=True) as watcher,
+        ThreadPoolExecutor(1) as executor,
+    ):
+        assert http.get(f"{API}/subjects").status_code == 200
+        with pg.connect() as locker:
+            locker.execute("LOCK TABLE nerdboard.capacity_snapshots IN ACCESS EXCLUSIVE MODE")
+            waiting = executor.submit(http.get, f"{API}/subjects")
+            wait_for(
+                lambda: any(wait == "Lock" for _state, wait in connections(watcher)),
+                "the request to wait on the lock",
+            )
+            watcher.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'lyceum:nerdboard' AND wait_event_type = 'Lock'"
+            )
+            lost = waiting.result(timeout=60)
+            locker.rollback()
+        after = http.get(f"{API}/subjects")
+
+    assert_unavailable(lost, "unreachable")
+    assert after.status_code == 200
+
+
 # ---- the pool runs dry -------------------------------------------------------------------
 
 

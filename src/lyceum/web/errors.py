@@ -77,7 +77,16 @@ class ErrorResponse(BaseModel):
 # Range keys also stop FastAPI from documenting its own 422 shape, which we never send.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorResponse, "description": "The request cannot be served"},
-    "5XX": {"model": ErrorResponse, "description": "The server failed"},
+    "5XX": {
+        "model": ErrorResponse,
+        "description": "The server failed, or cannot serve right now (503)",
+        "headers": {
+            "Retry-After": {
+                "description": "On a 503: seconds to wait before trying again",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
 }
 
 
