@@ -88,7 +88,10 @@ def test_a_signal_stops_serve_and_releases_the_embedded_server(
     holders = pgdata.parent / f"{pgdata.name}.holders"
     log = project / f"serve-{workers}-{signum}.log"
     with open(log, "wb") as output:
-        server = start_server(_env(pgdata), free_port(), workers=workers, output=output)
+        try:
+            server = start_server(_env(pgdata), free_port(), workers=workers, output=output)
+        except RuntimeError:
+            pytest.fail(f"lyceum serve did not come up:\n{log.read_text()}")
     try:
         status = embedded.status(pgdata)
         assert status["running"], log.read_text()

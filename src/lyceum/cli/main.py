@@ -73,6 +73,10 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
             # Each worker is a process with its own pools and tick listener; one simulation
             # worker runs among them (advisory lock).
             workers=workers,
+            # A worker must answer the supervisor's first ping after its interpreter has
+            # started and re-imported this CLI (spawn), which takes seconds on a busy machine;
+            # uvicorn's 5 s would kill and restart it forever.
+            timeout_worker_healthcheck=30,
             log_level=settings.log_level.lower(),
             proxy_headers=False,
         )
