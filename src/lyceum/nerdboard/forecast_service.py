@@ -10,7 +10,9 @@ completes.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -38,6 +40,13 @@ DEFAULT_TARGET = 0.85
 # However fast the simulation runs, default forecasts are re-warmed at most this often.
 WARM_MIN_INTERVAL_SECONDS = 10.0
 _last_warm = 0.0
+# Forecasts read and computed at once per process: one per core this process may use.
+COMPUTE_SLOTS = (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,15 @@ async def _release_connection(session: AsyncSession) -> None:
     await session.rollback()
 
 
+def _compute_slots() -> asyncio.Semaphore:
+    """This event loop's limit on forecasts being read and computed at once."""
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = asyncio.Semaphore(COMPUTE_SLOTS)
+    return slots
+
+
 async def compute_forecast(
     session: AsyncSession,
     clock: repository.ClockRow,
@@ -111,16 +129,24 @@ async def compute_forecast(
     subject: str | None,
     target_utilization: float,
 ) -> schemas.ForecastResponse:
-    """Read what the forecast needs, give the connection back, then compute in a thread."""
-    inputs = await read_inputs(session, clock)
-    await _release_connection(session)
-    return await asyncio.to_thread(
-        build_forecast,
-        inputs,
-        weeks=weeks,
-        subject=subject,
-        target_utilization=target_utilization,
-    )
+    """Read what the forecast needs, give the connection back, then compute in a thread.
+
+    At most `COMPUTE_SLOTS` forecasts of a process read and compute at once; the others wait
+    holding no connection. More threads than cores would only share the CPU (and the GIL)
+    with the event loop, which then takes longer over every other request's queries, and
+    keeps their transactions open meanwhile.
+    """
+    await _release_connection(session)  # whatever the request read before (the clock)
+    async with _compute_slots():
+        inputs = await read_inputs(session, clock)
+        await _release_connection(session)
+        return await asyncio.to_thread(
+            build_forecast,
+            inputs,
+            weeks=weeks,
+            subject=subject,
+            target_utilization=target_utilization,
+        )
 
 
 def build_forecast(

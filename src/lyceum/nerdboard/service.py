@@ -59,10 +59,21 @@ class ClockCache:
 
     async def history(self, session: AsyncSession) -> str:
         """Which generated history the data comes from (`lyceum.generation_runs` id)."""
-        if self._history is None or time.monotonic() - self._history_at > HISTORY_MAX_AGE:
-            self._history = await repository.history_run(session)
-            self._history_at = time.monotonic()
-        return self._history
+        history = self._current_history()
+        if history is not None:
+            return history
+        # One request reads it; the others wait rather than each take a connection for it.
+        async with self._lock:
+            history = self._current_history()
+            if history is None:
+                history = await repository.history_run(session)
+                self._history, self._history_at = history, time.monotonic()
+            return history
+
+    def _current_history(self) -> str | None:
+        if self._history is not None and time.monotonic() - self._history_at <= HISTORY_MAX_AGE:
+            return self._history
+        return None
 
     def _fresh(self) -> repository.ClockRow | None:
         if self._row is not None and time.monotonic() - self._read_at < self.max_age:
