@@ -26,6 +26,7 @@ from lyceum.core.db.session import bind_sessions_to
 from lyceum.core.db.url import drop_database
 from lyceum.core.settings import reset_settings_cache
 from tests.fixtures.app import asgi_client, bound_session, started_app
+from tests.fixtures.private_pg import private_postgres, running_private_postgres  # noqa: F401
 from tests.fixtures.services import (
     REPO_ROOT,
     choose_test_database,

@@ -185,7 +185,7 @@ async def test_demo_operator_is_created_once(
     second = await ensure_demo_operator(db_session, dev_settings())
     assert first == second == (DEMO_EMAIL, "lyceum-demo-password")
     assert await count_by_email(db_session, DEMO_EMAIL) == 1
-    operator = await authenticate(db_session, DEMO_EMAIL, "lyceum-demo-password")
+    operator = await authenticate(db_session, DEMO_EMAIL, "lyceum-demo-password", demo_allowed=True)
     assert set(operator.roles) == {"admin", "operator"}
 
 
@@ -200,14 +200,16 @@ async def test_demo_password_follows_the_environment(
         DEMO_EMAIL,
         "second demo password",
     )
-    await authenticate(db_session, DEMO_EMAIL, "second demo password")
+    await authenticate(db_session, DEMO_EMAIL, "second demo password", demo_allowed=True)
     with pytest.raises(Unauthorized):
-        await authenticate(db_session, DEMO_EMAIL, "first demo password")
+        await authenticate(db_session, DEMO_EMAIL, "first demo password", demo_allowed=True)
 
 
 async def test_demo_operator_is_reactivated(db_session: AsyncSession) -> None:
     await ensure_demo_operator(db_session, dev_settings())
-    operator = await authenticate(db_session, DEMO_EMAIL, operators.demo_password())
+    operator = await authenticate(
+        db_session, DEMO_EMAIL, operators.demo_password(), demo_allowed=True
+    )
     operator.is_active = False
     await db_session.flush()
     await ensure_demo_operator(db_session, dev_settings())

@@ -125,7 +125,27 @@ async def test_unknown_subject_is_422_listing_the_known_ones(api: httpx.AsyncCli
     response = await api.get(f"{BASE}/capacity?subject=Astrology", headers=DEMO)
     assert response.status_code == 422
     message = response.json()["error"]["message"]
-    assert "Astrology" in message and "Physics" in message
+    # Validation errors never echo the input; they list what is accepted.
+    assert "subject" in message and "Physics" in message and "Astrology" not in message
+
+
+@pytest.mark.parametrize("target", ["1e-320", "4.9e-324", "0.01"])
+async def test_a_tiny_target_utilization_is_422_not_a_solver_failure(
+    api: httpx.AsyncClient, target: str
+) -> None:
+    response = await api.get(f"{BASE}/forecast?weeks=2&target_utilization={target}", headers=DEMO)
+    assert response.status_code == 422, response.text
+    assert "target_utilization" in response.json()["error"]["message"]
+
+
+async def test_the_smallest_target_utilization_is_planned(api: httpx.AsyncClient) -> None:
+    response = await api.get(f"{BASE}/forecast?weeks=2&target_utilization=0.05", headers=DEMO)
+    assert response.status_code == 200, response.text
+    weeks = [week for s in response.json()["subjects"] for week in s["forecast"]]
+    assert weeks
+    for week in weeks:
+        assert week["required_hours"] == pytest.approx(week["demand_hours"] / 0.05, abs=2.0)
+        assert week["covered_hours"] <= week["required_hours"] + 0.1
 
 
 async def test_forecast_has_ordered_intervals_staffing_and_actionable_alerts(

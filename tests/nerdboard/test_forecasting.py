@@ -28,6 +28,7 @@ from lyceum.nerdboard.forecasting.evaluation import (
     smape,
 )
 from lyceum.nerdboard.forecasting.staffing import (
+    MIN_TARGET_UTILIZATION,
     ShortfallAlert,
     agents_for_service_level,
     allocate_supply,
@@ -349,6 +350,21 @@ def test_required_hours_at_target_utilization() -> None:
     np.testing.assert_allclose(required_hours([85.0, 0.0, -3.0], 0.85), [100.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="target_utilization"):
         required_hours([1.0], 0.0)
+
+
+@pytest.mark.parametrize("target", [1e-320, 5e-324, 0.0, MIN_TARGET_UTILIZATION / 2, 1.5])
+def test_required_hours_refuses_a_target_no_plan_can_meet(target: float) -> None:
+    # A subnormal target made demand / target infinite, and the LP solver failed on it (a 500).
+    with pytest.raises(ValueError, match="target_utilization"):
+        required_hours([10.0], target)
+    assert required_hours([10.0], MIN_TARGET_UTILIZATION)[0] == pytest.approx(200.0)
+
+
+def test_allocation_refuses_hours_that_are_not_finite() -> None:
+    with pytest.raises(ValueError, match="finite"):
+        allocate_supply([10.0], [[True]], [math.inf])
+    with pytest.raises(ValueError, match="finite"):
+        allocate_supply([math.nan], [[True]], [5.0])
 
 
 # --- supply allocation ------------------------------------------------------------------------

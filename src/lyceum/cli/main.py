@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -50,21 +51,40 @@ WorkersOption = Annotated[
 ]
 
 
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def _serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     settings = settings_or_exit()
-    uvicorn.run(
-        "lyceum.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        # Each worker is a process with its own pools and tick listener; one simulation
-        # worker runs among them (advisory lock).
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,
-    )
+    # SIGTERM (service managers, `kill`) and SIGINT (Ctrl-C) both ask the server to stop:
+    # uvicorn shuts down gracefully, then re-raises the signal to the handler it found.
+    # Found here, either ends the process with status 0 through a normal exit, so atexit
+    # runs and an embedded server this process holds is released. Otherwise SIGTERM's
+    # default action would end it with 143 and skip atexit, and SIGINT would depend on
+    # what the parent left (a shell's background job starts with SIGINT ignored).
+    previous = {sig: signal.signal(sig, _exit_cleanly) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        uvicorn.run(
+            "lyceum.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            # Each worker is a process with its own pools and tick listener; one simulation
+            # worker runs among them (advisory lock).
+            workers=workers,
+            # A worker must answer the supervisor's first ping after its interpreter has
+            # started and re-imported this CLI (spawn), which takes seconds on a busy machine;
+            # uvicorn's 5 s would kill and restart it forever.
+            timeout_worker_healthcheck=30,
+            log_level=settings.log_level.lower(),
+            proxy_headers=False,
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @app.command()
@@ -102,10 +122,6 @@ def _start_worker() -> subprocess.Popen[bytes]:
     process = subprocess.Popen(WORKER, env=os.environ, stdin=subprocess.DEVNULL)
     console.print(f"Job worker: pid {process.pid} (lyceum jobs list shows its queue)")
     return process
-
-
-def _exit_cleanly(signum: int, frame: object) -> None:
-    raise SystemExit(0)
 
 
 def _stop_worker(process: subprocess.Popen[bytes], grace: float) -> None:

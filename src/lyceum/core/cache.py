@@ -372,25 +372,32 @@ class Cache:
             self.stats.loads += 1
             return await loader()
         deadline = time.monotonic() + self.lock_wait
-        while token is None and time.monotonic() < deadline:
-            await asyncio.sleep(self.poll_interval)
-            value = await self.backend.get(self.key(key))
-            if value is not None:
-                return value
-            # A free lock with no value means the other loader failed: take over at once.
-            token = await self.backend.acquire_lock(lock_key, self.lock_ttl)
         try:
+            while token is None and time.monotonic() < deadline:
+                await asyncio.sleep(self.poll_interval)
+                value = await self.backend.get(self.key(key))
+                if value is not None:
+                    return value
+                # A free lock with no value means the other loader failed: take over at once.
+                token = await self.backend.acquire_lock(lock_key, self.lock_ttl)
             if token is not None:
                 value = await self.backend.get(self.key(key))
                 if value is not None:  # the holder we raced finished just before we locked
                     return value
+        except (RedisError, OSError) as exc:
+            # Redis went away while we waited: stop waiting, load without the shared lock.
+            self._backend_failed("lock", exc)
+        try:
             self.stats.loads += 1
             value = await loader()
             await self.set_bytes(key, value, ttl, tags)
             return value
         finally:
             if token is not None:
-                await self.backend.release_lock(lock_key, token)
+                try:
+                    await self.backend.release_lock(lock_key, token)
+                except (RedisError, OSError) as exc:
+                    self._backend_failed("unlock", exc)  # the lock expires by itself
 
     async def invalidate_tag(self, tag: str) -> int:
         return await self.backend.invalidate_tag(self.tag_key(tag))

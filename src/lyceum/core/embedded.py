@@ -489,6 +489,12 @@ def release(pgdata: Path) -> bool:
             return True
 
 
+def registered() -> frozenset[Path]:
+    """The data directories this process holds (absolute paths)."""
+    with _registry_lock:
+        return frozenset(_registered)
+
+
 def release_all() -> None:
     for pgdata in list(_registered):
         with contextlib.suppress(Exception):

@@ -14,6 +14,9 @@ class LyceumError(Exception):
 
     status_code = 400
     code = "bad_request"
+    # Seconds a client should wait before trying again (the `Retry-After` header), for
+    # conditions that pass by themselves.
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, details: Any = None) -> None:
         super().__init__(message)
@@ -51,6 +54,18 @@ class Unavailable(LyceumError):
 
     status_code = 503
     code = "unavailable"
+
+
+class ServiceUnavailable(Unavailable):
+    """A dependency (the database, a pool) cannot serve right now; retrying later will work."""
+
+    code = "service_unavailable"
+    retry_after = 5
+
+    def __init__(self, message: str, *, details: Any = None, retry_after: int | None = None):
+        super().__init__(message, details=details)
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.auth import hash_password, verify_and_maybe_rehash, verify_password
-from lyceum.core.errors import Conflict, InvalidInput, Unauthorized
+from lyceum.core.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from lyceum.core.models import OPERATOR_ROLES, Operator
 from lyceum.core.settings import Settings
 
@@ -34,6 +34,10 @@ DEMO_EMAIL = "demo@lyceum.local"
 DEMO_PASSWORD_ENV = "LYCEUM_DEMO_PASSWORD"  # noqa: S105 - the variable's name
 DEFAULT_DEMO_PASSWORD = "lyceum-demo-password"  # noqa: S105 - development only, printed by `make up`
 DEMO_ROLES = ("admin", "operator")
+DEMO_REFUSED = (
+    f"{DEMO_EMAIL} is the development demo account, whose password is published; "
+    "it can sign in only to a server running with ENV=development"
+)
 
 # One message for every login failure: telling "no such account" from "wrong password"
 # would let anyone enumerate operator emails.
@@ -168,11 +172,18 @@ def _dummy_hash() -> str:
     return hash_password("timing-equaliser-not-a-password")
 
 
-async def authenticate(db: AsyncSession, email: str, password: str) -> Operator:
+async def authenticate(
+    db: AsyncSession, email: str, password: str, *, demo_allowed: bool = False
+) -> Operator:
     """The operator owning these credentials, or Unauthorized (one message for every cause).
 
-    On success records `last_login_at` and, when the stored hash was made with other
-    Argon2 parameters, replaces it: login is the only moment the cleartext is at hand.
+    The development demo account (`ensure_demo_operator`: its email is `DEMO_EMAIL`) is
+    Forbidden unless `demo_allowed` (the caller passes `settings.is_development`): a
+    database seeded in development and then served with ENV=production must not admit an
+    admin whose password `make up` prints.
+
+    On success records `last_login_at` and, when the stored hash was made with other Argon2
+    parameters, replaces it: login is the only moment the cleartext is at hand.
     """
     operator = await get_operator_by_email(db, email)
     if operator is None:
@@ -185,6 +196,9 @@ async def authenticate(db: AsyncSession, email: str, password: str) -> Operator:
     # Checked after verifying, so a disabled account answers in the same time as any other.
     if not matched or not operator.is_active:
         raise Unauthorized(LOGIN_FAILED)
+    # Only after the password matched: a wrong guess learns nothing it could not before.
+    if operator.email == DEMO_EMAIL and not demo_allowed:
+        raise Forbidden(DEMO_REFUSED, details={"reason": "demo_account"})
     if new_hash is not None:
         operator.password_hash = new_hash
     operator.last_login_at = datetime.now(UTC)
@@ -223,6 +237,7 @@ async def ensure_demo_operator(db: AsyncSession, settings: Settings) -> tuple[st
 
 __all__ = [
     "DEMO_EMAIL",
+    "DEMO_REFUSED",
     "LOGIN_FAILED",
     "MIN_PASSWORD_LENGTH",
     "InvalidEmail",

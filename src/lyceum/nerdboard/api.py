@@ -1,8 +1,9 @@
 """Nerdboard's HTTP API, mounted at /api/nerdboard. Thin: parse, authorise, call the service.
 
 Reads need any authenticated caller; simulation controls need the operator or admin role.
-Query parameters are Pydantic models with `extra="forbid"`, so a misspelt parameter is a
-422 that names it rather than a silently ignored filter.
+Query parameters are `QueryParams` models: a misspelt or repeated parameter, or a number
+written loosely (`0.0` for an integer), is a 422 that names it rather than a silently
+ignored or reinterpreted filter. Subjects are the catalog's, listed in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
@@ -19,10 +20,13 @@ from lyceum.core.auth import Principal, get_principal, require_roles
 from lyceum.core.cache import Cache, CacheResult
 from lyceum.core.db.session import session_dependency
 from lyceum.core.errors import Unavailable
+from lyceum.core.query import QueryParams
 from lyceum.nerdboard import forecast_service, schemas, service
 from lyceum.nerdboard import repository as repo
 from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.events import TickBroadcaster, sse_frame
+from lyceum.nerdboard.forecasting.staffing import MIN_TARGET_UTILIZATION
+from lyceum.nerdboard.marketplace.catalog import SUBJECT_NAMES
 
 NerdboardSession = Annotated[
     AsyncSession, Depends(session_dependency(profile="nerdboard", pool=POOL), scope="function")
@@ -48,33 +52,43 @@ def _clocks(request: Request) -> service.ClockCache | None:
 Clocks = Annotated[service.ClockCache | None, Depends(_clocks)]
 
 
-class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# The marketplace's fixed catalog, so the OpenAPI document lists exactly the accepted values.
+Subject = Literal[SUBJECT_NAMES]  # type: ignore[valid-type]
+SUBJECT_DESCRIPTION = "Only this subject (one of the catalog's); all subjects when omitted."
+TARGET_DESCRIPTION = (
+    "Share of tutor hours that bookings should fill; staffing is demand / target. Below "
+    f"{MIN_TARGET_UTILIZATION:g} the requirement would be more than "
+    f"{1 / MIN_TARGET_UTILIZATION:g} times the demand, which is no plan."
+)
+
+TargetUtilization = Annotated[
+    float, Field(ge=MIN_TARGET_UTILIZATION, le=1, description=TARGET_DESCRIPTION)
+]
 
 
-class OverviewParams(Params):
-    target_utilization: float = Field(default=service.DEFAULT_TARGET_UTILIZATION, gt=0, le=1)
+class OverviewParams(QueryParams):
+    target_utilization: TargetUtilization = service.DEFAULT_TARGET_UTILIZATION
 
 
-class CapacityParams(Params):
+class CapacityParams(QueryParams):
     days: int = Field(default=90, ge=1, le=730, description="Days of history before the clock.")
-    subject: str | None = Field(default=None, min_length=1, max_length=100)
+    subject: Subject | None = Field(default=None, description=SUBJECT_DESCRIPTION)
     granularity: Literal["day", "week"] = "day"
 
 
-class ForecastParams(Params):
+class ForecastParams(QueryParams):
     weeks: int = Field(default=8, ge=1, le=26)
-    subject: str | None = Field(default=None, min_length=1, max_length=100)
-    target_utilization: float = Field(default=service.DEFAULT_TARGET_UTILIZATION, gt=0, le=1)
+    subject: Subject | None = Field(default=None, description=SUBJECT_DESCRIPTION)
+    target_utilization: TargetUtilization = service.DEFAULT_TARGET_UTILIZATION
 
 
-class HealthParams(Params):
+class HealthParams(QueryParams):
     at_risk_below: float = Field(default=40.0, gt=0, le=100)
     limit: int = Field(default=50, ge=1, le=500)
     bins: int = Field(default=10, ge=2, le=50)
 
 
-class QualityParams(Params):
+class QualityParams(QueryParams):
     history: int = Field(default=50, ge=0, le=500)
 
 
@@ -119,7 +133,6 @@ def router() -> APIRouter:
         params: Annotated[CapacityParams, Query()],
     ) -> Response:
         """Capacity, bookings and utilization per subject, by day or ISO week."""
-        subject = await service.known_subject(db, params.subject, clocks)
         return _json(
             await service.cached(
                 cache,
@@ -127,7 +140,11 @@ def router() -> APIRouter:
                 "capacity",
                 params.model_dump_json(),
                 lambda clock: service.capacity(
-                    db, clock, days=params.days, subject=subject, granularity=params.granularity
+                    db,
+                    clock,
+                    days=params.days,
+                    subject=params.subject,
+                    granularity=params.granularity,
                 ),
                 clocks,
             )
@@ -142,13 +159,12 @@ def router() -> APIRouter:
         params: Annotated[ForecastParams, Query()],
     ) -> Response:
         """Weekly demand forecast with 80/95 % intervals, staffing and shortfall alerts."""
-        subject = await service.known_subject(db, params.subject, clocks)
         return _json(
             await forecast_service.cached_forecast(
                 cache,
                 db,
                 weeks=params.weeks,
-                subject=subject,
+                subject=params.subject,
                 target_utilization=params.target_utilization,
                 clocks=clocks,
             )

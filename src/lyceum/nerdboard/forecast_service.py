@@ -10,9 +10,11 @@ completes.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+import weakref
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +40,13 @@ DEFAULT_TARGET = 0.85
 # However fast the simulation runs, default forecasts are re-warmed at most this often.
 WARM_MIN_INTERVAL_SECONDS = 10.0
 _last_warm = 0.0
+# Forecasts read and computed at once per process: one per core this process may use.
+COMPUTE_SLOTS = (
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,49 @@ def _forecast_all(
     return [forecast_weekly_demand(row, first_day, weeks) for row in matrix]
 
 
+@dataclass(frozen=True)
+class ForecastInputs:
+    """Everything a forecast reads from the database; computing from it needs no connection."""
+
+    as_of: datetime
+    start: date
+    names: list[str]
+    days: list[date]
+    matrix: npt.NDArray[np.float64]  # subjects x days: booked hours
+    supply: Supply
+
+
+async def read_inputs(session: AsyncSession, clock: repository.ClockRow) -> ForecastInputs:
+    today = clock.current_date.astimezone(UTC).date()
+    start = today - timedelta(days=HISTORY_DAYS)
+    names, days, matrix = await repository.daily_demand_hours(session, start, today)
+    supply = await _supply(session, names)
+    return ForecastInputs(clock.current_date, start, names, days, matrix, supply)
+
+
+async def _release_connection(session: AsyncSession) -> None:
+    """End the session's read-only transaction, so that its connection returns to the pool.
+
+    What follows is up to a second of CPU per request; a connection held *idle in
+    transaction* through it lets a burst of forecasts exhaust the pool (48 of 50 connections
+    were, at the peak of 200 concurrent requests) and keeps a snapshot open on the server.
+    Ending a transaction that only read loses nothing; the session begins a new one if it is
+    used again.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a forecast's session carries unsaved changes; they would be lost")
+    await session.rollback()
+
+
+def _compute_slots() -> asyncio.Semaphore:
+    """This event loop's limit on forecasts being read and computed at once."""
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = asyncio.Semaphore(COMPUTE_SLOTS)
+    return slots
+
+
 async def compute_forecast(
     session: AsyncSession,
     clock: repository.ClockRow,
@@ -77,11 +129,33 @@ async def compute_forecast(
     subject: str | None,
     target_utilization: float,
 ) -> schemas.ForecastResponse:
-    today = clock.current_date.astimezone(UTC).date()
-    start = today - timedelta(days=HISTORY_DAYS)
-    names, days, matrix = await repository.daily_demand_hours(session, start, today)
-    supply = await _supply(session, names)
-    forecasts = await asyncio.to_thread(_forecast_all, matrix, start, weeks)
+    """Read what the forecast needs, give the connection back, then compute in a thread.
+
+    At most `COMPUTE_SLOTS` forecasts of a process read and compute at once; the others wait
+    holding no connection. More threads than cores would only share the CPU (and the GIL)
+    with the event loop, which then takes longer over every other request's queries, and
+    keeps their transactions open meanwhile.
+    """
+    await _release_connection(session)  # whatever the request read before (the clock)
+    async with _compute_slots():
+        inputs = await read_inputs(session, clock)
+        await _release_connection(session)
+        return await asyncio.to_thread(
+            build_forecast,
+            inputs,
+            weeks=weeks,
+            subject=subject,
+            target_utilization=target_utilization,
+        )
+
+
+def build_forecast(
+    inputs: ForecastInputs, *, weeks: int, subject: str | None, target_utilization: float
+) -> schemas.ForecastResponse:
+    """Demand forecasts, staffing and alerts from what was read: CPU only (ETS fits, LPs)."""
+    names, days, matrix, supply = inputs.names, inputs.days, inputs.matrix, inputs.supply
+    today = inputs.as_of.astimezone(UTC).date()
+    forecasts = _forecast_all(matrix, inputs.start, weeks)
     origin = forecasts[0].weeks[0].week_start if forecasts else today
     week_starts = forecasts[0].week_starts if forecasts else []
     points = np.array([f.points() for f in forecasts], dtype=np.float64).reshape(
@@ -136,7 +210,7 @@ async def compute_forecast(
             )
         )
     return schemas.ForecastResponse(
-        as_of=clock.current_date,
+        as_of=inputs.as_of,
         origin=origin,
         target_utilization=target_utilization,
         subjects=result,
@@ -211,4 +285,12 @@ async def backtest_subjects(
     return await asyncio.to_thread(run)
 
 
-__all__ = ["backtest_subjects", "cached_forecast", "compute_forecast", "warm"]
+__all__ = [
+    "ForecastInputs",
+    "backtest_subjects",
+    "build_forecast",
+    "cached_forecast",
+    "compute_forecast",
+    "read_inputs",
+    "warm",
+]

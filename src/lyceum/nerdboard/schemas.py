@@ -14,6 +14,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class RequestBody(BaseModel):
+    """What clients send: unknown fields and loose types are refused, so `true` or `"100"`
+    is not taken for the number 100 (the OpenAPI document says `integer`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
 # ---- simulation ---------------------------------------------------------------------
 
 
@@ -25,7 +32,7 @@ class SimulationState(Strict):
     updated_at: datetime
 
 
-class SpeedChange(Strict):
+class SpeedChange(RequestBody):
     speed_multiplier: int = Field(
         ge=MIN_SPEED,
         le=MAX_SPEED,
@@ -33,7 +40,7 @@ class SpeedChange(Strict):
     )
 
 
-class StartRequest(Strict):
+class StartRequest(RequestBody):
     speed_multiplier: int | None = Field(default=None, ge=MIN_SPEED, le=MAX_SPEED)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core import jobs
 from lyceum.core.cache import Cache, CacheResult
-from lyceum.core.errors import Conflict, InvalidInput
+from lyceum.core.errors import Conflict
 from lyceum.nerdboard import quality, repository, schemas
 from lyceum.nerdboard.quality_scoring import QualityLogEntry
 from lyceum.nerdboard.simulation.clock import midnight, validate_speed
@@ -29,7 +29,7 @@ CACHE_TAG = "nerdboard"
 # Entries outlive no more than this even if no tick ever invalidates them.
 CACHE_TTL_SECONDS = 300.0
 DEFAULT_TARGET_UTILIZATION = 0.85
-SUBJECTS_MAX_AGE = 30.0
+HISTORY_MAX_AGE = 30.0
 
 
 def clock_version(clock: repository.ClockRow) -> str:
@@ -50,30 +50,31 @@ class ClockCache:
         self._row: repository.ClockRow | None = None
         self._read_at = 0.0
         self._lock = asyncio.Lock()
-        self._subjects: list[str] | None = None
-        self._subjects_at = 0.0
         self._history: str | None = None
         self._history_at = 0.0
 
     def invalidate(self) -> None:
         """A tick (or a control) changed the clock: re-read it, and what hangs off it."""
         self._row = None
-        self._subjects = None
         self._history = None
-
-    async def subjects(self, session: AsyncSession) -> list[str]:
-        """The tracked subjects; they change only when a history is generated."""
-        if self._subjects is None or time.monotonic() - self._subjects_at > SUBJECTS_MAX_AGE:
-            self._subjects = await repository.subjects(session)
-            self._subjects_at = time.monotonic()
-        return self._subjects
 
     async def history(self, session: AsyncSession) -> str:
         """Which generated history the data comes from (`lyceum.generation_runs` id)."""
-        if self._history is None or time.monotonic() - self._history_at > SUBJECTS_MAX_AGE:
-            self._history = await repository.history_run(session)
-            self._history_at = time.monotonic()
-        return self._history
+        history = self._current_history()
+        if history is not None:
+            return history
+        # One request reads it; the others wait rather than each take a connection for it.
+        async with self._lock:
+            history = self._current_history()
+            if history is None:
+                history = await repository.history_run(session)
+                self._history, self._history_at = history, time.monotonic()
+            return history
+
+    def _current_history(self) -> str | None:
+        if self._history is not None and time.monotonic() - self._history_at <= HISTORY_MAX_AGE:
+            return self._history
+        return None
 
     def _fresh(self) -> repository.ClockRow | None:
         if self._row is not None and time.monotonic() - self._read_at < self.max_age:
@@ -194,20 +195,6 @@ async def overview(
 
 
 # ---- capacity -----------------------------------------------------------------------
-
-
-async def known_subject(
-    session: AsyncSession, subject: str | None, clocks: ClockCache | None = None
-) -> str | None:
-    if subject is None:
-        return None
-    names = await (clocks.subjects(session) if clocks else repository.subjects(session))
-    if subject not in names:
-        raise InvalidInput(
-            f"unknown subject {subject!r}; known subjects: {', '.join(names) or 'none yet'}",
-            details={"field": "subject"},
-        )
-    return subject
 
 
 async def capacity(

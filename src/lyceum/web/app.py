@@ -7,18 +7,20 @@ the embedded PostgreSQL; all of that happens in the lifespan.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
 from lyceum.apps import APPS
+from lyceum.core import embedded
 from lyceum.core.appspec import AppSpec
 from lyceum.core.cache import build_cache
 from lyceum.core.db.engine import Engines, activate
@@ -30,6 +32,7 @@ from lyceum.web.docs import install_docs
 from lyceum.web.errors import ERROR_RESPONSES, install_error_handlers
 from lyceum.web.health import VERSION
 from lyceum.web.limits import BodyLimitMiddleware
+from lyceum.web.query_params import reject_repeated_query_parameters
 from lyceum.web.security import SecurityHeadersMiddleware
 
 
@@ -69,6 +72,19 @@ def _lifespan(
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        held_before = embedded.registered()
+        try:
+            async with _app_lifespan(app):
+                yield
+        finally:
+            # An embedded server that this lifespan started is released when it ends, not at
+            # interpreter exit: uvicorn ends a worker by re-raising SIGTERM with its default
+            # action, which skips atexit, and would leave the server running and registered.
+            for pgdata in embedded.registered() - held_before:
+                await asyncio.to_thread(embedded.release, pgdata)
+
+    @asynccontextmanager
+    async def _app_lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         # The engines are this lifespan's: built for these settings, disposed when it ends.
         async with activate(Engines(settings)) as engines:
@@ -137,6 +153,9 @@ def create_app(
         lifespan=_lifespan(settings, specs),
         generate_unique_id_function=operation_id,
         responses=ERROR_RESPONSES,
+        # Every route, present and future: a single-valued query parameter given twice is a
+        # 422, not silently its last value.
+        dependencies=[Depends(reject_repeated_query_parameters)],
         # Response bodies are serialised by Pydantic straight to JSON bytes through each
         # route's response_model (FastAPI >= 0.120), which is faster than orjson on a
         # dict; a custom default_response_class would switch that path off. Error bodies

@@ -36,9 +36,14 @@ def _email(value: str) -> str:
 
 
 class LoginRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a request body's types are what the OpenAPI document says, never coerced.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    email: Annotated[str, Field(max_length=320), AfterValidator(_email)]
+    # Checked by `normalise_email` (trimmed, lower-cased, one '@'), which unlike
+    # `email-validator` admits the special-use domains on-premise installs use (`.local`).
+    email: Annotated[
+        str, Field(max_length=320, json_schema_extra={"format": "email"}), AfterValidator(_email)
+    ]
     # No minimum beyond one character: the length rule applies when a password is set,
     # and an older account must still be able to sign in.
     password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
@@ -92,7 +97,9 @@ async def login(
             f"too many failed sign-in attempts; try again in {blocked.retry_after} seconds",
             headers={"Retry-After": str(blocked.retry_after)},
         )
-    operator = await authenticate(db, body.email, body.password)
+    operator = await authenticate(
+        db, body.email, body.password, demo_allowed=settings.is_development
+    )
     await throttle.succeeded(body.email, address)
     token = issue_token(
         str(operator.id),

@@ -13,16 +13,20 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from lyceum.core.auth import request_settings
-from lyceum.core.errors import LyceumError, error_body
+from lyceum.core.db.availability import Reason, database_unavailable
+from lyceum.core.errors import LyceumError, ServiceUnavailable, error_body
 
 logger = logging.getLogger("lyceum.web.errors")
 
@@ -37,6 +41,25 @@ _VALIDATION_KEYS = ("loc", "msg", "type")
 _CHECK_VIOLATION = "23514"
 _NOT_NULL_VIOLATION = "23502"
 _DATA_EXCEPTION_CLASS = "22"
+
+# What a client is told while the database cannot serve. A stopped or restarting server
+# is usually back within seconds; a pool with no free connection frees one sooner.
+_UNAVAILABLE: dict[Reason, ServiceUnavailable] = {
+    "unreachable": ServiceUnavailable(
+        "the database is unavailable right now; retry in a few seconds",
+        details={"dependency": "database", "reason": "unreachable"},
+        retry_after=5,
+    ),
+    "pool_exhausted": ServiceUnavailable(
+        "the server is busy: no database connection came free in time; retry shortly",
+        details={"dependency": "database", "reason": "pool_exhausted"},
+        retry_after=2,
+    ),
+}
+_CACHE_UNAVAILABLE = ServiceUnavailable(
+    "the cache is unavailable right now; retry in a few seconds",
+    details={"dependency": "cache", "reason": "unreachable"},
+)
 
 
 class ErrorDetail(BaseModel):
@@ -54,7 +77,16 @@ class ErrorResponse(BaseModel):
 # Range keys also stop FastAPI from documenting its own 422 shape, which we never send.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorResponse, "description": "The request cannot be served"},
-    "5XX": {"model": ErrorResponse, "description": "The server failed"},
+    "5XX": {
+        "model": ErrorResponse,
+        "description": "The server failed, or cannot serve right now (503)",
+        "headers": {
+            "Retry-After": {
+                "description": "On a 503: seconds to wait before trying again",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
 }
 
 
@@ -94,6 +126,8 @@ def _status_code_name(status_code: int) -> str:
 async def lyceum_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LyceumError)
     headers: dict[str, str] = {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
     if exc.status_code == 401:
         # RFC 7235 requires the challenge on every 401; lyceum.core.auth puts the
         # RFC 6750 value it wants in details because it does not own the response.
@@ -161,6 +195,9 @@ async def database_error_handler(request: Request, exc: Exception) -> Response:
     The database's own message is not sent: it quotes the offending values (another
     account's email in a unique violation, for instance) and the SQL.
     """
+    reason = database_unavailable(exc)
+    if reason is not None:
+        return await _unavailable(request, exc, _UNAVAILABLE[reason])
     sqlstate = _sqlstate(exc) or ""
     constraint = _constraint(exc)
     details = {"constraint": constraint} if constraint else None
@@ -172,6 +209,33 @@ async def database_error_handler(request: Request, exc: Exception) -> Response:
         )
     if sqlstate.startswith("23"):
         return error_response(409, "conflict", "the change conflicts with existing data", details)
+    return await internal_error_handler(request, exc)
+
+
+async def _unavailable(request: Request, exc: Exception, answer: ServiceUnavailable) -> Response:
+    # One line, no traceback: during an outage every request lands here, and the cause is
+    # the dependency, not this code.
+    logger.warning(
+        "%s on %s %s: %s: %s",
+        answer.message,
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        str(exc).splitlines()[0] if str(exc) else "",
+    )
+    return await lyceum_error_handler(request, answer)
+
+
+async def dependency_error_handler(request: Request, exc: Exception) -> Response:
+    """Pool timeouts, lost connections and unwrapped driver errors: 503 when the database
+    cannot serve right now, otherwise the 500 of any other unexpected error."""
+    reason = database_unavailable(exc)
+    if reason is not None:
+        return await _unavailable(request, exc, _UNAVAILABLE[reason])
+    if isinstance(exc, RedisError):
+        # The cache serves its failures as misses; one that escapes still is not a bug
+        # the client could have avoided.
+        return await _unavailable(request, exc, _CACHE_UNAVAILABLE)
     return await internal_error_handler(request, exc)
 
 
@@ -209,6 +273,16 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_exception_handler)
     app.add_exception_handler(DBAPIError, database_error_handler)
+    # Registered by class so that these are answered here, without ServerErrorMiddleware's
+    # re-raise and traceback, when they mean "the database cannot serve right now".
+    for dependency_error in (
+        PoolTimeoutError,
+        OSError,
+        asyncpg.exceptions.PostgresError,
+        asyncpg.exceptions.InterfaceError,
+        RedisError,
+    ):
+        app.add_exception_handler(dependency_error, dependency_error_handler)
     # Starlette routes Exception to ServerErrorMiddleware: it answers with this handler
     # and then re-raises so the server logs it too.
     app.add_exception_handler(Exception, internal_error_handler)

@@ -30,6 +30,9 @@ from scipy.sparse import coo_array  # type: ignore[import-untyped]
 FloatArray = NDArray[np.float64]
 
 DEFAULT_TARGET_UTILIZATION = 0.85
+# Below this, staffing for demand / target is more than 20 times the demand: no plan, and a
+# tiny (or subnormal) target overflows the requirement to infinity, which no LP can solve.
+MIN_TARGET_UTILIZATION = 0.05
 DEFAULT_MIN_SHORTFALL_HOURS = 5.0
 DEFAULT_CRITICAL_SHARE = 0.2
 DEFAULT_RECRUIT_HOURS_PER_TUTOR = 15.0
@@ -39,8 +42,8 @@ _HOURS_TOLERANCE = 1e-6
 
 def required_hours(demand_hours: ArrayLike, target_utilization: float) -> FloatArray:
     """Tutor-hours to schedule so that demand fills them to `target_utilization`."""
-    if not 0.0 < target_utilization <= 1.0:
-        raise ValueError("target_utilization must be in (0, 1]")
+    if not MIN_TARGET_UTILIZATION <= target_utilization <= 1.0:
+        raise ValueError(f"target_utilization must be in [{MIN_TARGET_UTILIZATION}, 1]")
     demand = np.asarray(demand_hours, dtype=np.float64)
     return np.maximum(demand, 0.0) / target_utilization
 
@@ -168,6 +171,8 @@ def allocate_supply(
     capacity = np.maximum(np.asarray(capacity_hours, dtype=np.float64), 0.0)
     skills = np.asarray(qualified, dtype=bool)
     need = np.maximum(np.asarray(required, dtype=np.float64), 0.0)
+    if not (np.isfinite(capacity).all() and np.isfinite(need).all()):
+        raise ValueError("capacity and required hours must be finite numbers")
     if skills.ndim != 2 or skills.shape != (capacity.shape[0], need.shape[0]):
         raise ValueError("qualified must be tutors x subjects, matching capacity and required")
     n_tutors, n_subjects = skills.shape
