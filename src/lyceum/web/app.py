@@ -22,6 +22,7 @@ from lyceum.core.cache import build_cache
 from lyceum.core.db.engine import Engines, activate
 from lyceum.core.settings import Settings, get_settings
 from lyceum.web import auth_routes, health
+from lyceum.web.access import document_access
 from lyceum.web.errors import ERROR_RESPONSES, install_error_handlers
 from lyceum.web.health import VERSION
 
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(auth_routes.router, prefix="/api/auth", tags=["auth"])
     for spec in specs:
         mount_app(app, spec)
+    document_access(app)
     return app
 
 

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lyceum.core.access import public
 from lyceum.core.auth import Principal, get_principal, issue_token, request_settings
 from lyceum.core.db.session import get_db_session
 from lyceum.core.operators import MAX_PASSWORD_LENGTH, InvalidEmail, authenticate, normalise_email
@@ -54,7 +55,8 @@ class PrincipalResponse(BaseModel):
     via: Literal["jwt", "demo_token"]
 
 
-@router.post("/login", response_model=TokenResponse)
+# Public: this is where a caller without a token gets one.
+@router.post("/login", response_model=TokenResponse, dependencies=[Depends(public)])
 async def login(
     body: LoginRequest, db: DbSession, settings: AppSettings, response: Response
 ) -> TokenResponse:
