@@ -23,7 +23,7 @@ COMMANDS = [
     *[["db", name] for name in (
         "upgrade", "downgrade", "current", "history", "autogenerate", "sql", "check", "verify",
         "init", "reset",
-        "backup", "restore", "status", "stop",
+        "backup", "restore", "status", "stop", "psql", "url",
     )],
     ["nerdboard"], ["nerdboard", "quality"], ["nerdboard", "backtest"], ["nerdboard", "sim"],
     *[["nerdboard", "sim", name] for name in (

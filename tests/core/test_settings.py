@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lyceum.core.errors import ConfigurationError
+from lyceum.core.paths import anchor as project_root_or_cwd
 from lyceum.core.settings import Settings, async_url, load_settings, sync_url
 
 SEED_VARIABLES = [
@@ -89,7 +90,8 @@ def test_nothing_configured_means_embedded(clean_env: pytest.MonkeyPatch) -> Non
     current = settings()
     assert current.database_configured is False
     assert current.configured_url is None
-    assert current.pgdata == (Path.cwd() / ".lyceum" / "pgdata")
+    # The project's data directory, not the working directory's (tests/core/test_paths.py).
+    assert current.pgdata == project_root_or_cwd() / ".lyceum" / "pgdata"
 
 
 def test_every_seed_variable_is_read_from_the_environment(clean_env: pytest.MonkeyPatch) -> None:
@@ -119,12 +121,14 @@ def test_every_seed_variable_is_read_from_the_environment(clean_env: pytest.Monk
     assert current.db_echo is True
     assert (current.db_pool_size, current.db_max_overflow) == (7, 9)
     assert (current.db_pool_timeout, current.db_pool_recycle) == (12, 600)
-    assert current.sqlite_database_url == "sqlite:///./local.db"
+    # The seed's relative file, in the project (tests/core/test_paths.py).
+    assert current.sqlite_database_url == f"sqlite:///{project_root_or_cwd() / 'local.db'}"
 
 
 def test_dotenv_file_is_read(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The project's .env by default (tests/core/test_paths.py); here one given explicitly.
     (tmp_path / ".env").write_text("REDIS_URL=redis://from-dotenv:6379/0\nDB_POOL_SIZE=3\n")
-    current = load_settings()
+    current = load_settings(_env_file=tmp_path / ".env")
     assert current.redis_url == "redis://from-dotenv:6379/0"
     assert current.db_pool_size == 3
 
@@ -192,3 +196,33 @@ def test_env_example_documents_every_seed_variable() -> None:
     }
     missing = [name for name in SEED_VARIABLES if name not in documented]
     assert not missing, f".env.example does not document {missing}"
+
+
+HYGIENE_VARIABLES = [
+    "MAX_REQUEST_BODY_BYTES", "LOGIN_MAX_FAILURES_PER_ACCOUNT", "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "LOGIN_FAILURE_WINDOW_SECONDS", "HTTPS_ONLY",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", HYGIENE_VARIABLES)
+def test_web_hygiene_settings_are_documented_and_read(
+    clean_env: pytest.MonkeyPatch, name: str
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert f"\n{name}=" in (root / ".env.example").read_text()
+    readme = (root / "README.md").read_text()
+    assert f"`{name}`" in readme or f"`{name.rsplit('_PER_', 1)[0]}_PER_ACCOUNT`" in readme
+    field = name.lower()
+    clean_env.setenv(name, "true" if name == "HTTPS_ONLY" else "7")
+    assert getattr(load_settings(_env_file=None), field) in (True, 7)
+
+
+def test_hygiene_defaults() -> None:
+    defaults = load_settings(_env_file=None)
+    assert defaults.max_request_body_bytes == 1024 * 1024
+    assert (defaults.login_max_failures_per_account, defaults.login_max_failures_per_address) == (
+        5,
+        30,
+    )
+    assert defaults.login_failure_window_seconds == 900
+    assert defaults.https_only is False

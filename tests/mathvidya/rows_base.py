@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.expression import TableClause
 
-from lyceum.mathvidya.models import SCHEMA, MathvidyaBase
+from lyceum.mathvidya.models import SCHEMA, TABLE_NAMES, MathvidyaBase
 
 Row = dict[str, Any]
 
@@ -29,23 +29,7 @@ FOREIGN_KEY_VIOLATION = "23503"
 NOT_NULL_VIOLATION = "23502"
 EXCLUSION_VIOLATION = "23P01"
 
-TABLES = (
-    "users",
-    "parent_student_mappings",
-    "subscription_plans",
-    "subscriptions",
-    "questions",
-    "exam_templates",
-    "exam_instances",
-    "student_mcq_answers",
-    "answer_sheet_uploads",
-    "unanswered_questions",
-    "evaluations",
-    "question_marks",
-    "audit_logs",
-    "holidays",
-    "system_config",
-)
+TABLES = TABLE_NAMES
 JSONB_COLUMNS = frozenset(
     {
         "features",

@@ -52,6 +52,8 @@ async def test_small_data_loads_whole(db_session: AsyncSession) -> None:
     assert (
         f"{counts['users']:,} users" in summary and f"{counts['exam_instances']:,} exams" in summary
     )
+    # Mathvidya has no sign-in yet: `lyceum up` must not advertise logins that cannot work.
+    assert "login" not in summary and "@" not in summary
 
     roles = dict(
         (

@@ -1,6 +1,8 @@
 """Seed 003's "Testing the Setup" steps as tests: the connection check, creating a student
 (with an Argon2id hash, where the seed's example used bcrypt) and listing the four plans.
-The seed's `database.engine` is `get_engine()` here and `AsyncSessionLocal` keeps its name."""
+The seed's modules are imported by their documented names: `database` is
+`lyceum.mathvidya.database` (its `engine`, `AsyncSessionLocal`) and `models` is
+`lyceum.mathvidya.models`."""
 
 from __future__ import annotations
 
@@ -10,18 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.auth import hash_password, verify_password
-from lyceum.mathvidya import (
-    AsyncSessionLocal,
-    SubscriptionPlan,
-    User,
-    UserRole,
-    get_engine,
-)
+from lyceum.mathvidya.database import AsyncSessionLocal
+from lyceum.mathvidya.models import SubscriptionPlan, User, UserRole
 
 
 @pytest.mark.usefixtures("db_session")
 async def test_connection() -> None:
-    async with get_engine().begin() as conn:
+    # Seed: `from database import engine`; looked up now, once the settings name the database.
+    from lyceum.mathvidya.database import engine
+
+    async with engine.begin() as conn:
         result = await conn.execute(text("SELECT version()"))
         assert result.scalar_one().startswith("PostgreSQL ")
 

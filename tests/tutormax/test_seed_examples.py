@@ -1,8 +1,9 @@
 """Seeds 001/002's "Usage Examples" and connection API, run as written.
 
-Only the import paths differ (`src.database` is `lyceum.tutormax`, `src.database.utils` is
-`lyceum.tutormax.repository`). Sessions from `get_session()` are bound to the test's
-transaction, so their commits are rolled back at the end.
+Only the import paths differ: `src.database` is `lyceum.tutormax` and `src.database.utils` is
+`lyceum.tutormax.utils` (an alias of `lyceum.tutormax.repository`). Sessions from
+`get_session()` are bound to the test's transaction, so their commits are rolled back at the
+end.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ async def test_seed_002_create_read_update_delete(db_connection: AsyncConnection
 
 
 async def test_seed_usage_of_the_utilities(db_connection: AsyncConnection) -> None:
-    from lyceum.tutormax.repository import (
+    from lyceum.tutormax.utils import (
         get_high_risk_tutors,
         get_tutor_by_id,
         get_tutor_statistics,
@@ -252,3 +253,18 @@ async def test_get_session_rolls_back_on_error(db_connection: AsyncConnection) -
             raise RuntimeError("boom")
     async with get_session() as db:
         assert (await db.execute(select(Tutor).where(Tutor.tutor_id == "ghost"))).first() is None
+
+
+def test_utils_alias_has_the_seeds_eleven_functions() -> None:
+    from lyceum.tutormax import repository, utils
+
+    # Seed 002's list for `src/database/utils.py`.
+    seed_functions = {
+        "get_tutor_by_id", "get_active_tutors", "get_tutors_by_risk_level", "get_tutor_sessions",
+        "get_first_sessions", "get_latest_performance_metrics", "get_latest_churn_prediction",
+        "get_high_risk_tutors", "get_pending_interventions", "get_tutor_events",
+        "get_tutor_statistics",
+    }  # fmt: skip
+    assert set(utils.__all__) == seed_functions
+    for name in seed_functions:
+        assert getattr(utils, name) is getattr(repository, name)

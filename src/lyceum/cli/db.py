@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 from typing import Annotated
@@ -13,10 +15,12 @@ from alembic.config import Config
 from alembic.util import CommandError
 from rich.table import Table
 from sqlalchemy import text
+from sqlalchemy.engine import URL
 
 from lyceum.cli.common import (
     confirm,
     console,
+    err_console,
     fail,
     refuse_in_production,
     run_async,
@@ -25,7 +29,7 @@ from lyceum.cli.common import (
 from lyceum.core import embedded
 from lyceum.core.db import migrate
 from lyceum.core.errors import ConfigurationError
-from lyceum.core.settings import Settings, libpq_url
+from lyceum.core.settings import Settings, async_url, libpq_url, sync_url
 
 db_app = typer.Typer(
     help="Database: migrations, drift checks, verification, init/reset, backup/restore.",
@@ -321,3 +325,108 @@ def stop() -> None:
         fail("the database is external (DATABASE_URL/POSTGRES_HOST); nothing to stop", code=2)
     embedded.stop(settings.pgdata)
     console.print("embedded PostgreSQL stopped")
+
+
+# ---- psql and the URL ------------------------------------------------------------------
+
+
+def _embedded_url(settings: Settings) -> URL:
+    """The embedded server's socket URL, worked out without starting the server."""
+    socket_dir = str(embedded.status(settings.pgdata)["socket_dir"])
+    return URL.create(
+        "postgresql",
+        username=embedded.SUPERUSER,
+        database=settings.embedded_db_name,
+        query={"host": socket_dir, "port": str(embedded.PORT)},
+    )
+
+
+@db_app.command()
+def url(
+    as_async: Annotated[
+        bool, typer.Option("--async", help="The asyncpg flavour (postgresql+asyncpg://).")
+    ] = False,
+    as_sync: Annotated[
+        bool, typer.Option("--sync", help="The psycopg flavour (postgresql+psycopg://).")
+    ] = False,
+    show_password: Annotated[
+        bool, typer.Option("--show-password", help="Print the password instead of ***.")
+    ] = False,
+) -> None:
+    """Print the database URL (libpq's form unless --async/--sync); for the embedded server,
+    its Unix-socket URL. Starts nothing."""
+    if as_async and as_sync:
+        fail("choose one of --async and --sync", code=2)
+    settings = settings_or_exit()
+    try:
+        configured = settings.configured_url
+    except ConfigurationError as exc:
+        fail(str(exc), code=2)
+    target = configured if configured is not None else _embedded_url(settings)
+    if as_async:
+        target = async_url(target)
+    elif as_sync:
+        target = sync_url(target)
+    # Plain print: the line is meant for $(lyceum db url), so no wrapping and no markup.
+    print(target.render_as_string(hide_password=not show_password))
+    if configured is None and not embedded.status(settings.pgdata)["running"]:
+        err_console.print(
+            "note: the embedded server is not running; `lyceum up` (or `lyceum db psql`) starts it",
+            highlight=False,
+        )
+
+
+def _split_app(args: list[str]) -> tuple[str | None, list[str]]:
+    from lyceum.apps import SCHEMAS
+
+    if args and not args[0].startswith("-"):
+        if args[0] not in SCHEMAS:
+            fail(f"unknown app {args[0]!r}; choose one of: {', '.join(SCHEMAS)}", code=2)
+        return args[0], args[1:]
+    return None, args
+
+
+@db_app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def psql(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[APP] [PSQL-ARGS]...",
+            help="An app (its schema goes first on the search_path, then public); "
+            "anything else is passed to psql, e.g. -c '\\dt'.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Open psql on the database (the embedded server included, which is started and kept
+    running while psql runs), e.g. `lyceum db psql mathvidya` or
+    `lyceum db psql tutormax -c '\\dt'`."""
+    app_name, psql_args = _split_app(list(args or []))
+    settings = settings_or_exit()
+    from lyceum.core.db.url import resolve_database_url
+
+    try:
+        target = resolve_database_url(settings)
+    except ConfigurationError as exc:
+        fail(str(exc))
+    env = dict(os.environ)
+    if target.password:
+        # In the environment, not on the command line, where `ps` would show it.
+        env["PGPASSWORD"] = str(target.password)
+    if app_name is not None:
+        env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c search_path={app_name},public".strip()
+    connection = libpq_url(target.set(password=None))
+    process = subprocess.Popen(
+        [_client_binary("psql"), f"--dbname={connection}", *psql_args], env=env
+    )
+    # Ctrl-C belongs to psql (it cancels the running query); this process must stay, since it
+    # holds the embedded server for psql.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code = process.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if code != 0:
+        raise typer.Exit(code)

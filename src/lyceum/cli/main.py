@@ -98,19 +98,11 @@ def up(
         options = GenerateOptions(seed=seed, scale=scale.value, skip_if_present=True)
         for line in run_async(generate_for(list(APPS.values()), options)):
             console.print(line)
-    base = f"http://{host}:{port}"
+    from lyceum.cli.banner import banner_lines
+
     console.rule("[bold green]Lyceum is starting")
-    console.print(f"API docs:  {base}/docs")
-    console.print(f"Health:    {base}/health")
-    for spec in APPS.values():
-        if spec.router is not None:
-            console.print(f"{spec.title}: {base}/api/{spec.name}")
-    if credentials:
-        console.print(
-            f"Operator login: {credentials[0]} / {credentials[1]}  (POST {base}/api/auth/login)"
-        )
-    if settings.effective_demo_token:
-        console.print(f"Demo bearer token: {settings.effective_demo_token}")
+    for line in banner_lines(f"http://{host}:{port}", settings, APPS.values(), credentials):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print("Press Ctrl-C to stop everything.")
     _serve(host, port)
 

@@ -61,6 +61,10 @@ class AppSpec:
     lifespan: AppLifespan | None = None
     scales: tuple[str, ...] = ("small", "default", "large")
     benchmarks: tuple[str, ...] = field(default_factory=tuple)
+    # Request-body limits above MAX_REQUEST_BODY_BYTES for route prefixes under
+    # `/api/<name>`, as (prefix, bytes) pairs, e.g. (("/uploads", 50 * 1024 * 1024),);
+    # the longest matching prefix wins.
+    body_limits: tuple[tuple[str, int], ...] = ()
 
     @property
     def schema(self) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from lyceum.core.errors import ConfigurationError
+from lyceum.core.paths import anchor, anchored
 
 Environment = Literal["development", "test", "staging", "production"]
 
@@ -84,9 +85,26 @@ def libpq_url(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _anchored_sqlite_url(raw: str) -> str:
+    """A relative `sqlite:///./local.db` (the seed's spelling) resolved against the project
+    root like every other relative path; absolute, in-memory and unparsable URLs as given."""
+    try:
+        url = make_url(raw)
+    except (ArgumentError, ValueError):
+        return raw  # the adaptive app reports a bad URL when it opens it
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return raw
+    if database.startswith("file:") or Path(database).is_absolute():
+        return raw
+    resolved = url.set(database=str(anchored(Path(database))))
+    return resolved.render_as_string(hide_password=False)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env",
+        # The project's .env, wherever the command is run from (see lyceum.core.paths).
+        env_file=anchor() / ".env",
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
@@ -113,7 +131,8 @@ class Settings(BaseSettings):
     # max_connections).
     db_process_max_connections: int = Field(default=60, ge=1, le=10_000)
 
-    # Embedded PostgreSQL (used only when no database is configured).
+    # Embedded PostgreSQL (used only when no database is configured). Relative paths are
+    # relative to the project root, not the working directory (see `pgdata`).
     lyceum_home: Path = Path(".lyceum")
     lyceum_pgdata: Path | None = None
     embedded_db_name: str = "lyceum"
@@ -129,6 +148,17 @@ class Settings(BaseSettings):
     nerdboard_tick_seconds: float = Field(default=1.0, gt=0, le=60)
     frontend_url: str = "http://localhost:5173"
 
+    # Web hygiene: request bodies over this size are refused with 413 before being read.
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    # Served only over HTTPS (TLS ending at a proxy): send HSTS on every response, not
+    # only on requests that reached us as https.
+    https_only: bool = False
+    # Sign-in throttling: failed attempts allowed per account and per client address
+    # within a window that opens at the first failure.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+
     secret_key: SecretStr | None = None
     demo_token: SecretStr | None = None
     jwt_audience: str = "lyceum"
@@ -143,6 +173,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("sqlite_database_url", mode="after")
+    @classmethod
+    def _anchor_sqlite(cls, value: str) -> str:
+        return _anchored_sqlite_url(value)
 
     @field_validator("database_url", "redis_url", mode="before")
     @classmethod
@@ -202,7 +237,10 @@ class Settings(BaseSettings):
 
     @property
     def pgdata(self) -> Path:
-        return (self.lyceum_pgdata or self.lyceum_home / "pgdata").expanduser().absolute()
+        """The embedded server's data directory. Relative values (the default `.lyceum`
+        included) are anchored to the project root, so every command of one checkout uses
+        one database whatever its working directory; absolute ones are used as given."""
+        return anchored(self.lyceum_pgdata or self.lyceum_home / "pgdata").absolute()
 
     @property
     def effective_secret_key(self) -> str:

@@ -7,11 +7,11 @@ whose tree declares nothing has *no* policy, which `undeclared_routes` reports: 
 authorization matrix (tests/web/test_authorization.py) fails on it, so a new route cannot
 be added without saying who may call it.
 
-Routes that are not FastAPI routes have no dependency tree to read. The only ones allowed
-are FastAPI's own documentation routes (the OpenAPI document, Swagger UI and its OAuth2
-redirect, ReDoc), which are public by the list in `framework_public_paths`: they describe
-the API and hold no data. Anything else mounted on the app (a static directory, a
-sub-application) is reported until it is added to that list on purpose.
+The documentation (the OpenAPI document, /docs, /redoc and their assets) is public by the
+explicit list in `framework_public_paths`: it describes the API and holds no data. Routes
+that are not FastAPI routes have no dependency tree to read: anything else mounted on the
+app (a static directory, a sub-application) is reported until it is put on that list on
+purpose or served through an APIRouter with a policy.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute, RouteContext, iter_rout
 from starlette.routing import BaseRoute, Mount
 
 from lyceum.core.access import PUBLIC, AccessPolicy, ConflictingAccessPolicy, declared_access
+from lyceum.web.docs import DOCS_ASSETS_PATH, DOCS_URL, REDOC_URL
 
 # The OpenAPI extension carrying each operation's policy, for people and generated clients.
 OPENAPI_EXTENSION = "x-access"
@@ -48,9 +49,11 @@ class RouteAccess:
 
 
 def framework_public_paths(app: FastAPI) -> frozenset[str]:
-    """FastAPI's own documentation routes: public by decision (the API's description, no
-    data), so every client and person can read what the API accepts."""
-    paths = {app.openapi_url, app.docs_url, app.redoc_url}
+    """The documentation, public by decision: the OpenAPI document, its two readers
+    (Swagger UI at /docs, ReDoc at /redoc, served by `lyceum.web.docs`) and their assets
+    (/static/docs). They describe what the API accepts and hold no data, so every client
+    and person may read them. FastAPI's own documentation routes count too when enabled."""
+    paths = {app.openapi_url, app.docs_url, app.redoc_url, DOCS_URL, REDOC_URL, DOCS_ASSETS_PATH}
     if app.docs_url and app.swagger_ui_oauth2_redirect_url:
         paths.add(app.swagger_ui_oauth2_redirect_url)
     return frozenset(path for path in paths if path)
@@ -81,13 +84,16 @@ def _walk(routes: list[BaseRoute], prefix: str, public: frozenset[str]) -> Itera
         own = route.path if isinstance(route, Mount) else context.path_format or context.path
         path = prefix + str(own or "")
         name = str(context.name or type(route).__name__)
-        if isinstance(route, APIRoute | APIWebSocketRoute):
+        methods = _methods(context)
+        dependant = context.dependant if isinstance(route, APIRoute | APIWebSocketRoute) else None
+        if path in public:
+            # A mounted directory answers GET (and HEAD) for the files below it.
+            yield RouteAccess(path, methods or ("GET",), name, route, PUBLIC, None, dependant)
+        elif dependant is not None:
             try:
-                policy = dependant_policy(context.dependant)
+                policy = dependant_policy(dependant)
             except ConflictingAccessPolicy as exc:
-                yield RouteAccess(
-                    path, _methods(context), name, route, None, str(exc), context.dependant
-                )
+                yield RouteAccess(path, methods, name, route, None, str(exc), dependant)
                 continue
             problem = (
                 None
@@ -95,17 +101,13 @@ def _walk(routes: list[BaseRoute], prefix: str, public: frozenset[str]) -> Itera
                 else "no access policy: depend on get_principal, require_roles(...) or,"
                 " for an open route, add dependencies=[Depends(public)]"
             )
-            yield RouteAccess(
-                path, _methods(context), name, route, policy, problem, context.dependant
-            )
-        elif path in public:
-            yield RouteAccess(path, _methods(context), name, route, PUBLIC)
+            yield RouteAccess(path, methods, name, route, policy, problem, dependant)
         elif isinstance(route, Mount) and route.routes:
             yield from _walk(list(route.routes), path, public)
         else:
             yield RouteAccess(
                 path,
-                _methods(context),
+                methods,
                 name,
                 route,
                 None,

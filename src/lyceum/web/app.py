@@ -11,20 +11,41 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from lyceum.apps import APPS
 from lyceum.core.appspec import AppSpec
 from lyceum.core.cache import build_cache
 from lyceum.core.db.engine import Engines, activate
+from lyceum.core.ratelimit import build_attempt_limiter
 from lyceum.core.settings import Settings, get_settings
 from lyceum.web import auth_routes, health
 from lyceum.web.access import document_access
+from lyceum.web.docs import install_docs
 from lyceum.web.errors import ERROR_RESPONSES, install_error_handlers
 from lyceum.web.health import VERSION
+from lyceum.web.limits import BodyLimitMiddleware
+from lyceum.web.security import SecurityHeadersMiddleware
+
+
+class LyceumAPI(FastAPI):
+    """FastAPI with the security headers wrapped around the whole middleware stack, so
+    the 500s that Starlette's ServerErrorMiddleware sends by itself carry them too."""
+
+    def __init__(self, *, https_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.https_only = https_only
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(
+            super().build_middleware_stack(), https_only=self.https_only
+        )
+
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +76,7 @@ def _lifespan(
             app.state.engine = engines.get()
             await _warn_about_capacity(engines)
             app.state.cache = build_cache(settings.redis_url)
+            app.state.login_limiter = build_attempt_limiter(settings.redis_url)
             try:
                 async with AsyncExitStack() as stack:
                     # Apps' own lifetimes (workers, listeners) end before the cache and pools.
@@ -71,6 +93,7 @@ def _lifespan(
                     gc.freeze()
                     yield
             finally:
+                await app.state.login_limiter.close()
                 await app.state.cache.close()
 
     return lifespan
@@ -86,13 +109,26 @@ def mount_app(app: FastAPI, spec: AppSpec) -> None:
         app.include_router(spec.pages(), prefix=f"/{spec.name}", include_in_schema=False)
 
 
+def body_limits(specs: Iterable[AppSpec]) -> dict[str, int]:
+    """Each app's raised request-body limits, keyed by full path prefix."""
+    return {
+        f"/api/{spec.name}/{prefix.strip('/')}": limit
+        for spec in specs
+        for prefix, limit in spec.body_limits
+    }
+
+
 def create_app(
     settings: Settings | None = None, *, apps: Iterable[AppSpec] | None = None
 ) -> FastAPI:
     """Build the application. `apps` defaults to the registry (`lyceum.apps.APPS`)."""
     settings = settings or get_settings()
     specs = tuple(APPS.values() if apps is None else apps)
-    app = FastAPI(
+    app = LyceumAPI(
+        https_only=settings.https_only,
+        # Served from our own origin by install_docs: FastAPI's pages load a CDN.
+        docs_url=None,
+        redoc_url=None,
         title="Lyceum",
         version=VERSION,
         description="Nerdboard, TutorMax, Mathvidya and the Adaptive Learning Decision Engine",
@@ -108,6 +144,12 @@ def create_app(
     # settings even when a test drives the app without running the lifespan.
     app.state.settings = settings
     install_error_handlers(app)
+    # Inside CORS, so a browser can read the 413 (the last middleware added runs first).
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_request_body_bytes,
+        prefix_limits=body_limits(specs),
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -116,6 +158,7 @@ def create_app(
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    install_docs(app, "Lyceum")
     app.include_router(health.router, prefix="/health", tags=["health"])
     app.include_router(auth_routes.router, prefix="/api/auth", tags=["auth"])
     for spec in specs:
@@ -124,4 +167,4 @@ def create_app(
     return app
 
 
-__all__ = ["create_app", "mount_app", "operation_id"]
+__all__ = ["LyceumAPI", "body_limits", "create_app", "mount_app", "operation_id"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,9 @@ from lyceum.core.access import public
 from lyceum.core.auth import Principal, get_principal, issue_token, request_settings
 from lyceum.core.db.session import get_db_session
 from lyceum.core.operators import MAX_PASSWORD_LENGTH, InvalidEmail, authenticate, normalise_email
+from lyceum.core.ratelimit import SignInThrottle
 from lyceum.core.settings import Settings
+from lyceum.web.errors import ErrorResponse
 
 router = APIRouter()
 
@@ -55,12 +57,47 @@ class PrincipalResponse(BaseModel):
     via: Literal["jwt", "demo_token"]
 
 
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorResponse,
+        "description": "Too many failed sign-ins for this account or from this address",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until another attempt is accepted",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    }
+}
+
+
+def login_throttle(request: Request, settings: AppSettings) -> SignInThrottle:
+    return SignInThrottle.from_settings(request.app.state.login_limiter, settings, "login")
+
+
 # Public: this is where a caller without a token gets one.
-@router.post("/login", response_model=TokenResponse, dependencies=[Depends(public)])
+@router.post(
+    "/login", response_model=TokenResponse, responses=THROTTLED, dependencies=[Depends(public)]
+)
 async def login(
-    body: LoginRequest, db: DbSession, settings: AppSettings, response: Response
+    body: LoginRequest,
+    db: DbSession,
+    settings: AppSettings,
+    response: Response,
+    request: Request,
+    throttle: Annotated[SignInThrottle, Depends(login_throttle)],
 ) -> TokenResponse:
+    # The socket's peer: `lyceum serve` trusts no forwarding headers (proxy_headers=False).
+    address = request.client.host if request.client else "unknown"
+    blocked = await throttle.attempt(body.email, address)
+    if blocked is not None:
+        raise HTTPException(
+            429,
+            f"too many failed sign-in attempts; try again in {blocked.retry_after} seconds",
+            headers={"Retry-After": str(blocked.retry_after)},
+        )
     operator = await authenticate(db, body.email, body.password)
+    await throttle.succeeded(body.email, address)
     token = issue_token(
         str(operator.id),
         list(operator.roles),

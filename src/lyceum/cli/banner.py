@@ -1,0 +1,56 @@
+"""What `lyceum up` prints once the platform is ready: only links that answer.
+
+The docs, health, and each app's GET endpoints that take no path parameter (a 404 never
+appears here: the list is read off the routers the server mounts), the operator login, and
+the demo bearer token in development. Apps without a sign-in of their own get no logins here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi.routing import APIRoute
+
+from lyceum.core.appspec import AppSpec
+from lyceum.core.settings import Settings
+
+
+def app_endpoints(spec: AppSpec) -> list[str]:
+    """The app's GET routes without path parameters, as mounted (`/api/<name>/…`)."""
+    if spec.router is None:
+        return []
+    return [
+        f"/api/{spec.name}{route.path}"
+        for route in spec.router().routes
+        if isinstance(route, APIRoute)
+        and route.include_in_schema
+        and "GET" in (route.methods or ())
+        and "{" not in route.path
+    ]
+
+
+def banner_lines(
+    base: str,
+    settings: Settings,
+    apps: Iterable[AppSpec],
+    credentials: tuple[str, str] | None,
+) -> list[str]:
+    lines = [f"API docs:  {base}/docs  (reference: {base}/redoc)", f"Health:    {base}/health"]
+    token = settings.effective_demo_token
+    for spec in apps:
+        endpoints = app_endpoints(spec)
+        if not endpoints:
+            continue
+        lines.append(f"{spec.title} (bearer token required):")
+        lines.extend(f"  {base}{path}" for path in endpoints)
+    if credentials:
+        lines.append(
+            f"Operator login: {credentials[0]} / {credentials[1]}  (POST {base}/api/auth/login)"
+        )
+    if token:
+        lines.append(f"Demo bearer token (development only): {token}")
+        lines.append(f'  e.g. curl -H "Authorization: Bearer {token}" {base}/api/auth/me')
+    return lines
+
+
+__all__ = ["app_endpoints", "banner_lines"]

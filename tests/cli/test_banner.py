@@ -1,0 +1,75 @@
+"""`lyceum up`'s banner lists only what works: every URL it prints answers on a started app."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from lyceum.apps import APPS
+from lyceum.cli.banner import banner_lines
+from lyceum.core.operators import ensure_demo_operator
+from lyceum.core.settings import load_settings
+from tests.fixtures.app import asgi_client, started_app
+
+BASE = "http://test"
+URL = re.compile(r"http://test(/[^\s)]*)")
+
+
+@pytest.fixture
+async def client(
+    engine: AsyncEngine, redis_url: str, db_connection: AsyncConnection
+) -> AsyncIterator[httpx.AsyncClient]:
+    # The app as `lyceum up` serves it (all registered apps), its lifespan run.
+    async with started_app() as app, asgi_client(app) as http:
+        yield http
+
+
+async def test_every_printed_url_answers(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    settings = load_settings()
+    credentials = await ensure_demo_operator(db_session, settings)
+    assert credentials is not None
+    lines = banner_lines(BASE, settings, APPS.values(), credentials)
+    paths = [match for line in lines for match in URL.findall(line)]
+    assert "/docs" in paths and "/health" in paths and "/api/nerdboard/overview" in paths
+    # The bare app prefix answered 404: it is not printed any more.
+    assert "/api/nerdboard" not in paths
+
+    login, *others = sorted(set(paths), key=lambda p: p != "/api/auth/login")
+    assert login == "/api/auth/login"
+    signed_in = await client.post(login, json={"email": credentials[0], "password": credentials[1]})
+    assert signed_in.status_code == 200, signed_in.text
+    for path in others:
+        # Without a token: 2xx for public pages, 401 for guarded routes; a route that does
+        # not exist would be a 404 before any authentication.
+        status = (await client.get(path)).status_code
+        assert 200 <= status < 300 or status == 401, (path, status)
+
+    # The demo token the banner prints is the one the app accepts.
+    token = next(line.split(": ", 1)[1] for line in lines if line.startswith("Demo bearer"))
+    me = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+
+
+def test_no_logins_for_apps_without_sign_in() -> None:
+    lines = banner_lines(BASE, load_settings(), APPS.values(), ("demo@lyceum.local", "pw"))
+    text = "\n".join(lines)
+    # One operator login (the platform's); Mathvidya's generated accounts cannot sign in yet.
+    assert text.count("Operator login") == 1 and "example.com" not in text
+    # Apps are listed by the endpoints they serve (each answers: see the test above), never
+    # by their bare prefix, which is a 404.
+    for name in ("nerdboard", "mathvidya", "adaptive", "tutormax"):
+        assert f"/api/{name}\n" not in text + "\n"
+    assert "/api/mathvidya/plans" in text and "/api/tutormax/tutors" in text
+
+
+def test_outside_development_no_demo_token_is_printed() -> None:
+    production = load_settings(env="production", secret_key="s" * 40)
+    lines = banner_lines(BASE, production, APPS.values(), None)
+    assert not any("Demo bearer" in line or "lyceum-demo-token" in line for line in lines)
+    assert not any("Operator login" in line for line in lines)
