@@ -147,17 +147,24 @@ def _config() -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
             "seed": SEED,
+            # Nothing carried over between runs: no crash replay, no example database.
+            "cache": {"enabled": False},
             "generation": {
                 "mode": "all",
                 "max-examples": MAX_EXAMPLES,
                 "deterministic": True,
+                "database": "none",
+                # A failure is reported as found; shrinking it could take minutes.
+                "no-shrink": True,
                 # Auth is ours (a valid token per operation); generated Authorization
                 # headers would only ever be refused. `ignored_auth` probes without one.
                 "with-security-parameters": False,
             },
             "phases": {
                 "examples": {"enabled": True},
-                "coverage": {"enabled": True},
+                # Boundaries of every parameter, each parameter missing, wrong types,
+                # unexpected methods, and single-valued query parameters sent twice.
+                "coverage": {"enabled": True, "generate-duplicate-query-parameters": True},
                 "fuzzing": {"enabled": True},
                 "stateful": {"enabled": False},
             },
