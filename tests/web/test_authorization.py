@@ -38,6 +38,7 @@ from starlette.routing import Mount, Route
 import lyceum
 from lyceum.apps import APPS
 from lyceum.core.access import PUBLIC, SIGNED_IN, AccessPolicy, public
+from lyceum.core.appspec import AppSpec
 from lyceum.core.auth import DEMO_ROLES, Principal, get_principal, issue_token, require_roles
 from lyceum.core.models import OPERATOR_ROLES
 from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN, Settings, load_settings
@@ -314,6 +315,29 @@ async def test_the_matrix_catches_a_guard_that_does_not_guard() -> None:
     )
     strict_failures = await matrix_failures(app, "GET", wrong, everyone)
     assert "role viewer: refused with 403, but the policy admits it" in strict_failures
+
+
+def test_a_new_app_with_an_unguarded_route_is_rejected() -> None:
+    """A future app registered like the others: its unguarded route is in the table and
+    reported, while its guarded one passes."""
+    from fastapi import APIRouter
+
+    def router() -> APIRouter:
+        api = APIRouter()
+
+        @api.get("/open-by-accident")
+        async def open_by_accident() -> dict[str, str]:
+            return {}
+
+        @api.get("/guarded")
+        async def guarded(_: Annotated[Principal, Depends(get_principal)]) -> dict[str, str]:
+            return {}
+
+        return api
+
+    future = AppSpec(name="future", title="Future", description="not yet", router=router)
+    app = create_app(load_settings(), apps=[*APPS.values(), future])
+    assert [entry.path for entry in undeclared_routes(app)] == ["/api/future/open-by-accident"]
 
 
 def test_a_route_without_a_policy_is_rejected() -> None:
