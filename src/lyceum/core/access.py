@@ -13,7 +13,9 @@ rule: the service checks it per object, and each app tests it with its own data.
 
 Roles are plain strings. The operator accounts' roles are `core.models.OPERATOR_ROLES`;
 app-specific roles (Mathvidya's student, parent, teacher, admin) are other strings a token
-carries, and a policy naming them needs nothing new here.
+carries, and a policy naming them needs nothing new here. A role string means the same on
+every route, so an app role that must not pass the platform's guards takes a name of its
+own (`mathvidya:admin`, not `admin`).
 
 Pure: no FastAPI, no database. This module holds only the type, the marker and the record
 of which dependency declares which policy.
