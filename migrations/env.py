@@ -18,6 +18,7 @@ from lyceum.apps import SCHEMAS, import_all_models
 from lyceum.core.db.base import Base
 from lyceum.core.db.url import resolve_database_url
 from lyceum.core.errors import ConfigurationError
+from lyceum.core.jobs.schema import is_queue_object
 from lyceum.core.settings import load_settings, normalise_postgres_url, sync_url
 
 config = context.config
@@ -35,13 +36,16 @@ UNMANAGED_INDEXES: set[str] = {"ix_users_full_name_trgm"}
 def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
     if type_ == "schema":
         return name in SCHEMAS
-    return True
+    # The job queue's tables (migration 0009) belong to procrastinate, not to our models.
+    return not is_queue_object(name)
 
 
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
     if type_ == "index" and name in UNMANAGED_INDEXES:
+        return False
+    if is_queue_object(name):
         return False
     return not (type_ == "table" and name == "alembic_version")
 

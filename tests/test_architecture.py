@@ -26,6 +26,7 @@ from lyceum import apps
 from lyceum.apps import APPS, import_all_models
 from lyceum.core.db.base import Base
 from lyceum.core.db.columns import LAZY_DEFAULT
+from lyceum.core.jobs.app import build_job_app, task_names
 from lyceum.core.settings import load_settings
 from lyceum.web.app import create_app
 from tests.fixtures import throwaway
@@ -33,15 +34,17 @@ from tests.fixtures.services import REPO_ROOT
 from tests.fixtures.tokens import DEMO
 
 # The roles every app fills with the same module names (docs/architecture.md, "The app shape").
-SHAPE = ("models", "schemas", "repository", "service", "api", "cli", "generate")
+SHAPE = ("models", "schemas", "repository", "service", "api", "cli", "tasks", "generate")
 # Pure code may not import these libraries...
-IO_LIBRARIES = ("sqlalchemy", "asyncpg", "psycopg", "fastapi", "starlette", "redis")
+IO_LIBRARIES = (
+    "sqlalchemy", "asyncpg", "psycopg", "fastapi", "starlette", "redis", "procrastinate",
+)  # fmt: skip
 # ...nor these platform modules, nor its own app's I/O layers.
 PURE_PLATFORM = ("lyceum.core.ids",)
 IO_LAYERS = ("models", "repository", "service", "api", "cli", "tasks", "generate", "runtime")
 LAYERS = [
     "cli",
-    "(tasks) | api | (pages) | (runtime)",
+    "tasks | api | (pages) | (runtime)",
     "generate",
     "service",
     "repository | schemas",
@@ -137,6 +140,7 @@ def test_every_app_has_the_same_shape(name: str) -> None:
     missing = [role for role in SHAPE if not _exists(f"lyceum.{name}.{role}")]
     assert not missing, f"{name} lacks {missing}"
     assert spec.router is not None and spec.cli is not None and spec.generate is not None
+    assert spec.tasks is not None
     assert spec.models_module == f"lyceum.{name}.models"
     for package in spec.pure_packages:
         assert _exists(f"lyceum.{name}.{package}"), f"{name} declares a missing {package}"
@@ -202,6 +206,10 @@ async def test_adding_an_app_is_one_line_in_the_registry() -> None:
     assert "throwaway says hello, Lyceum" in said.output
     generate_help = runner.invoke(cli_main.app, ["generate", "--help"])
     assert "throwaway" in generate_help.output
+
+    # The job worker registers its jobs under its name.
+    jobs = build_job_app(load_settings(), APPS.values())
+    assert "throwaway:ping" in task_names(jobs)
     # Without the line, it is nowhere.
     assert "throwaway" not in {spec.name for spec in APPS.values()} - {"throwaway"}
 

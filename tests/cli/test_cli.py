@@ -19,7 +19,7 @@ from tests.fixtures.services import REPO_ROOT
 LYCEUM = str(Path(sys.executable).with_name("lyceum"))
 
 COMMANDS = [
-    [], ["up"], ["serve"], ["seed"], ["generate"], ["bench"], ["db"],
+    [], ["up"], ["serve"], ["worker"], ["seed"], ["generate"], ["bench"], ["db"],
     *[["db", name] for name in (
         "upgrade", "downgrade", "current", "history", "autogenerate", "sql", "check", "verify",
         "init", "reset",
@@ -29,6 +29,7 @@ COMMANDS = [
     *[["nerdboard", "sim", name] for name in (
         "status", "start", "pause", "resume", "speed", "reset", "run",
     )],
+    ["jobs"], ["jobs", "list"], ["jobs", "retry"], ["jobs", "cancel"],
     ["tutormax"], ["tutormax", "init"], ["mathvidya"], ["mathvidya", "verify"],
     ["adaptive"], ["adaptive", "init"], ["adaptive", "backup-local"], ["adaptive", "restore-local"],
 ]  # fmt: skip

@@ -73,6 +73,9 @@ def test_offline_sql_needs_no_server(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "CREATE SCHEMA IF NOT EXISTS mathvidya" in result.stdout
     assert "CREATE EXTENSION IF NOT EXISTS btree_gist" in result.stdout
+    # The job queue, from the installed procrastinate's SQL files, in schema lyceum.
+    assert "SET LOCAL search_path TO lyceum" in result.stdout
+    assert "CREATE FUNCTION procrastinate_defer_jobs_v1" in result.stdout
     assert not (tmp_path / "none").exists(), "offline mode must not start a server"
 
 

@@ -14,7 +14,7 @@ from lyceum.core.errors import InvalidInput
 from lyceum.nerdboard import repository, service
 from lyceum.nerdboard.generate import generate, reset_history
 from lyceum.nerdboard.marketplace import HISTORY_END, history_start
-from lyceum.nerdboard.tasks import SimulationWorker
+from lyceum.nerdboard.runtime import SimulationWorker
 
 SMALL = GenerateOptions(seed=11, scale="small", months=3)
 FINGERPRINT = """

@@ -1,5 +1,6 @@
-"""Nerdboard as a user runs it: a real `lyceum serve` process with its simulation worker,
-a real HTTP client on the SSE stream, and a restart in the middle.
+"""Nerdboard as a user runs it: a real `lyceum serve` process and a real `lyceum worker` (the
+simulation ticker and the job queue), a real HTTP client on the SSE stream, and a restart in
+the middle.
 
 Uses a database of its own (committed data: the server is another process).
 """
@@ -10,6 +11,7 @@ import asyncio
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from lyceum.core.db.url import drop_database
 from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN
 from tests.cli.test_cli import lyceum
 from tests.fixtures.live import free_port, start_server, stop_server
-from tests.fixtures.services import recreate_database
+from tests.fixtures.services import REPO_ROOT, recreate_database
 
 pytestmark = pytest.mark.slow
 
@@ -32,23 +34,34 @@ DEMO = {"Authorization": f"Bearer {DEVELOPMENT_DEMO_TOKEN}"}
 API = "/api/nerdboard"
 
 
+WORKER = (sys.executable, "-m", "lyceum.cli.main", "worker")
+
+
 @dataclass
 class LiveServer:
+    """`lyceum serve` and `lyceum worker`, as `lyceum up` runs them."""
+
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        self.worker = subprocess.Popen(
+            WORKER, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
         self.process = start_server(self.env, self.port)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is not None:
-            stop_server(self.process, sig)
-        self.process = None
+        for process in (self.process, self.worker):
+            if process is not None:
+                stop_server(process, sig)
+        self.process = self.worker = None
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +126,7 @@ async def test_a_restart_resumes_the_clock_where_it_stopped(live: LiveServer) ->
             if now["current_date"] > before["current_date"]:
                 break
             await asyncio.sleep(0.2)
-        # A hard kill mid-run: whatever tick was in flight rolls back.
+        # A hard kill of the API and the worker mid-run: whatever tick was in flight rolls back.
         live.stop(signal.SIGKILL)
     live.start()
     async with httpx.AsyncClient(base_url=live.base, headers=DEMO, timeout=30) as http:
@@ -140,6 +153,8 @@ async def test_reset_from_the_api_rebuilds_the_history(live: LiveServer) -> None
         accepted = await http.post(f"{API}/simulation/reset")
         assert accepted.status_code == 202
         assert accepted.json()["status"] == "resetting"
+        # One at a time: the first is still queued or running in the worker.
+        assert (await http.post(f"{API}/simulation/reset")).status_code == 409
         deadline = time.monotonic() + 60
         state = (await http.get(f"{API}/simulation")).json()
         while time.monotonic() < deadline and not (state["last_event"] or "").startswith(

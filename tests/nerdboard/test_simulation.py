@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lyceum.core.cache import build_cache
 from lyceum.nerdboard import bulk, repository, service
 from lyceum.nerdboard.marketplace import HISTORY_END
-from lyceum.nerdboard.tasks import SimulationWorker
+from lyceum.nerdboard.runtime import SimulationWorker
 
 DAY = 86_400
 ORIGIN = datetime.combine(HISTORY_END, datetime.min.time(), tzinfo=UTC)

@@ -22,8 +22,9 @@ not a JSON document to validate, and a request to it never ends; it is covered b
 tests/nerdboard/test_live.py (a real SSE client on a live server) and, for who may open it,
 by the authorization matrix.
 
-Deterministic: a fixed seed, derandomized generation, no example database. The simulation
-worker is off, so the data do not move under the requests.
+Deterministic: a fixed seed, derandomized generation, no example database or crash cache.
+No `lyceum worker` runs and the server's own simulation ticker is off, so the data do not
+move under the requests (a reset is accepted and queued, not run).
 """
 
 from __future__ import annotations

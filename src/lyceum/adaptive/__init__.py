@@ -10,6 +10,7 @@ from lyceum.core.appspec import AppSpec, GenerateOptions
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
+    from procrastinate import Blueprint
     from rich.progress import Progress
 
 
@@ -17,6 +18,12 @@ def _router() -> APIRouter:
     from lyceum.adaptive.api import router
 
     return router()
+
+
+def _tasks() -> Blueprint:
+    from lyceum.adaptive.tasks import blueprint
+
+    return blueprint()
 
 
 def _cli() -> typer.Typer:
@@ -40,6 +47,7 @@ app_spec = AppSpec(
     models_module="lyceum.adaptive.models",
     router=_router,
     cli=_cli,
+    tasks=_tasks,
     pure_packages=("synthetic",),
     generate=_generate,
 )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import os
+import signal
 import subprocess
 import sys
 from typing import Annotated
@@ -14,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from lyceum.apps import APPS
 from lyceum.cli.common import console, err_console, fail, repo_root, run_async, settings_or_exit
 from lyceum.cli.db import db_app
+from lyceum.cli.jobs import jobs_app
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.errors import ConfigurationError, LyceumError
 from lyceum.core.logging import configure_logging
@@ -27,6 +30,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_app, name="db")
+app.add_typer(jobs_app, name="jobs")
 # Each app's own commands, `lyceum <app> …`, from its AppSpec (the factory imports the app's
 # cli module only now, when the command line is built).
 for _spec in APPS.values():
@@ -71,6 +75,52 @@ def serve(
     _serve(host, port, workers)
 
 
+WORKER = (sys.executable, "-m", "lyceum.cli.main", "worker")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Jobs run at once (JOBS_CONCURRENCY).")
+    ] = None,
+) -> None:
+    """Run the background worker: every app's jobs, the periodic jobs and Nerdboard's
+    simulation ticker, until Ctrl-C or SIGTERM (both stop it cleanly)."""
+    from lyceum.core.jobs.worker import WorkerStopped, run_worker
+
+    settings = settings_or_exit()
+    if concurrency is not None:
+        settings = settings.model_copy(update={"jobs_concurrency": concurrency})
+    console.print("worker running; Ctrl-C stops it")
+    try:
+        asyncio.run(run_worker(settings, APPS.values()))
+    except (ConfigurationError, WorkerStopped) as exc:
+        fail(str(exc))
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(WORKER, env=os.environ, stdin=subprocess.DEVNULL)
+    console.print(f"Job worker: pid {process.pid} (lyceum jobs list shows its queue)")
+    return process
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _stop_worker(process: subprocess.Popen[bytes], grace: float) -> None:
+    # Ctrl-C reaches the worker too (same process group); SIGTERM covers the API exiting
+    # on its own. The worker finishes running jobs for up to JOBS_SHUTDOWN_SECONDS.
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(grace + 15)
+    except subprocess.TimeoutExpired:
+        err_console.print("the job worker did not stop in time; killing it")
+        process.kill()
+        process.wait(10)
+
+
 @app.command()
 def up(
     host: HostOption = "127.0.0.1",
@@ -80,7 +130,8 @@ def up(
     seed: Annotated[int, typer.Option(help="Random seed for demo data.")] = 42,
 ) -> None:
     """Everything at once: database (embedded unless configured), migrations, reference and
-    demo data, then the API. Ctrl-C stops it all, the embedded server included."""
+    demo data, then the API and the job worker. Ctrl-C stops it all, the embedded server
+    included."""
     from lyceum.cli.db import run_alembic
     from lyceum.cli.seeding import generate_for, seed_everything
     from lyceum.core.db.url import resolve_database_url
@@ -104,7 +155,14 @@ def up(
     for line in banner_lines(f"http://{host}:{port}", settings, APPS.values(), credentials):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print("Press Ctrl-C to stop everything.")
-    _serve(host, port)
+    job_worker = _start_worker()
+    # uvicorn re-raises the SIGTERM it handled once the API has stopped; as a plain exit it
+    # lets the `finally` below stop the worker (the default action would skip it).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    try:
+        _serve(host, port)
+    finally:
+        _stop_worker(job_worker, settings.jobs_shutdown_seconds)
 
 
 @app.command(name="seed")

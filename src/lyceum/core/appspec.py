@@ -12,6 +12,7 @@ from lyceum.core.db.engine import PLATFORM_POOL, PoolConfig
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
+    from procrastinate import Blueprint
     from rich.progress import Progress
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +60,10 @@ class AppSpec:
     seed: Seeder | None = None
     generate: Generator | None = None
     lifespan: AppLifespan | None = None
+    # The app's background jobs (a fresh procrastinate Blueprint per call, from <app>/tasks.py;
+    # its tasks become "<app>:<task>") and what `lyceum worker` runs for the app besides jobs.
+    tasks: Callable[[], Blueprint] | None = None
+    worker: AppLifespan | None = None
     scales: tuple[str, ...] = ("small", "default", "large")
     benchmarks: tuple[str, ...] = field(default_factory=tuple)
     # Request-body limits above MAX_REQUEST_BODY_BYTES for route prefixes under

@@ -101,6 +101,13 @@ def _anchored_sqlite_url(raw: str) -> str:
     return resolved.render_as_string(hide_password=False)
 
 
+def _fits_a_cron_step(seconds: int) -> bool:
+    """Whether `seconds` is a step a cron expression can repeat evenly (*/n)."""
+    if seconds < 60:
+        return 60 % seconds == 0
+    return seconds % 60 == 0 and 60 % (seconds // 60) == 0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         # The project's .env, wherever the command is run from (see lyceum.core.paths).
@@ -142,9 +149,9 @@ class Settings(BaseSettings):
     sqlite_database_url: str = "sqlite:///./local.db"
 
     redis_url: str | None = None
-    # Nerdboard's simulation worker: run it inside the API process (one per database, by
-    # advisory lock) and how often it ticks, in real seconds.
-    nerdboard_simulation_worker: bool = True
+    # Nerdboard's simulation ticker runs in `lyceum worker`; true also runs one inside each
+    # `lyceum serve` process (one ticks per database, by advisory lock). How often it ticks.
+    nerdboard_simulation_worker: bool = False
     nerdboard_tick_seconds: float = Field(default=1.0, gt=0, le=60)
     frontend_url: str = "http://localhost:5173"
 
@@ -158,6 +165,16 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=30, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)
+
+    # Background jobs (`lyceum worker`, lyceum.core.jobs).
+    jobs_concurrency: int = Field(default=4, ge=1, le=64)
+    # A worker writes a heartbeat this often; one silent for `stalled_after` is presumed dead
+    # and its running jobs are retried by the recovery job, which runs every `recovery`.
+    jobs_heartbeat_seconds: float = Field(default=10.0, gt=0, le=3600)
+    jobs_stalled_after_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    jobs_recovery_seconds: int = Field(default=60, ge=1, le=3600)
+    # On SIGINT/SIGTERM a worker waits this long for running jobs, then aborts them (retried).
+    jobs_shutdown_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     secret_key: SecretStr | None = None
     demo_token: SecretStr | None = None
@@ -194,6 +211,16 @@ class Settings(BaseSettings):
             raise ConfigurationError("REDIS_URL must start with redis://, rediss:// or unix://")
         if self.env != "development":
             self._require_real_secret("SECRET_KEY", self.secret_key)
+        if self.jobs_stalled_after_seconds <= self.jobs_heartbeat_seconds:
+            raise ConfigurationError(
+                "JOBS_STALLED_AFTER_SECONDS must be longer than JOBS_HEARTBEAT_SECONDS "
+                "(a live worker would otherwise look dead between two heartbeats)"
+            )
+        if not _fits_a_cron_step(self.jobs_recovery_seconds):
+            raise ConfigurationError(
+                "JOBS_RECOVERY_SECONDS must divide a minute (1-30) or be whole minutes that "
+                f"divide an hour (60-3600), got {self.jobs_recovery_seconds}"
+            )
         return self
 
     @staticmethod

@@ -47,6 +47,7 @@ from lyceum.mathvidya.models import (
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
+    from procrastinate import Blueprint
     from rich.progress import Progress
 
 
@@ -70,6 +71,12 @@ async def _generate(options: GenerateOptions, progress: "Progress") -> str:
     return await generate(options, progress)
 
 
+def _tasks() -> "Blueprint":
+    from lyceum.mathvidya.tasks import blueprint
+
+    return blueprint()
+
+
 app_spec = AppSpec(
     name="mathvidya",
     title="Mathvidya",
@@ -80,6 +87,7 @@ app_spec = AppSpec(
     cli=_cli,
     pure_packages=("synthetic",),
     generate=_generate,
+    tasks=_tasks,
 )
 
 __all__ = [

@@ -1,13 +1,15 @@
-"""All of Mathvidya's SQL. Functions take the caller's session and flush at most."""
+"""All of Mathvidya's SQL. Functions take the caller's session and flush at most: the edge
+commits."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import extract, select
+from sqlalchemy import CursorResult, extract, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.mathvidya.models import Holiday, SubscriptionPlan
+from lyceum.mathvidya.enums import SubscriptionStatus
+from lyceum.mathvidya.models import Holiday, Subscription, SubscriptionPlan
 
 
 async def plans_on_sale(db: AsyncSession) -> list[SubscriptionPlan]:
@@ -34,4 +36,24 @@ async def holiday_dates(db: AsyncSession, first: date, last: date) -> set[date]:
     return set((await db.execute(query)).scalars())
 
 
-__all__ = ["holiday_dates", "holidays", "plans_on_sale"]
+async def expire_ended_subscriptions(session: AsyncSession, *, at: datetime) -> int:
+    """Mark `expired` every active subscription whose period is over at `at`; how many.
+
+    Periods are half-open, `[starts_at, ends_at)`, so one is over once `ends_at <= at`. One
+    UPDATE over the partial index `ix_subscriptions_ends_at_active`. Idempotent: an expired
+    row no longer matches. No constraint can refuse it: `cancelled_at` stays NULL (it is set
+    only with `cancelled`), the exclusion constraint covers active rows only, and the trigger
+    stamps `updated_at`. Pending and cancelled subscriptions are left alone: a pending one
+    never granted anything, a cancelled one already ended.
+    """
+    result = await session.execute(
+        update(Subscription)
+        .where(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.ends_at <= at)
+        .values(status=SubscriptionStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
+__all__ = ["expire_ended_subscriptions", "holiday_dates", "holidays", "plans_on_sale"]

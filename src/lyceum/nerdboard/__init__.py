@@ -12,6 +12,7 @@ from lyceum.nerdboard.connection import POOL
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
+    from procrastinate import Blueprint
     from rich.progress import Progress
 
     from lyceum.core.cache import Cache
@@ -40,9 +41,23 @@ async def _generate(options: GenerateOptions, progress: Progress) -> str:
 
 @asynccontextmanager
 async def _lifespan(settings: Settings, cache: Cache) -> AsyncIterator[Mapping[str, object]]:
-    from lyceum.nerdboard.tasks import nerdboard_runtime
+    from lyceum.nerdboard.runtime import nerdboard_runtime
 
     async with nerdboard_runtime(settings, cache) as provided:
+        yield provided
+
+
+def _tasks() -> Blueprint:
+    from lyceum.nerdboard.tasks import blueprint
+
+    return blueprint()
+
+
+@asynccontextmanager
+async def _worker(settings: Settings, cache: Cache) -> AsyncIterator[Mapping[str, object]]:
+    from lyceum.nerdboard.runtime import worker_runtime
+
+    async with worker_runtime(settings, cache) as provided:
         yield provided
 
 
@@ -57,5 +72,7 @@ app_spec = AppSpec(
     pure_packages=("marketplace", "forecasting", "simulation"),
     generate=_generate,
     lifespan=_lifespan,
+    tasks=_tasks,
+    worker=_worker,
     benchmarks=("nerdboard",),
 )

@@ -246,15 +246,15 @@ def router() -> APIRouter:
         response_model=schemas.ResetAccepted,
         status_code=status.HTTP_202_ACCEPTED,
     )
-    async def reset(who: Operator, request: Request) -> schemas.ResetAccepted:
-        """Pause, and rebuild the generated history from its recorded seed in the background."""
-        runner = getattr(request.app.state, "nerdboard_reset", None)
-        if runner is None:
-            raise Unavailable("the reset runner is not available in this process")
-        await runner.request(who.subject)
+    async def reset(who: Operator, db: NerdboardSession) -> schemas.ResetAccepted:
+        """Pause, and rebuild the generated history from its recorded seed: a job for
+        `lyceum worker`, queued with this request (409 while one is queued or running)."""
+        job_id = await service.request_reset(db, who.subject)
         return schemas.ResetAccepted(
             status="resetting",
-            message="the history is being rebuilt; GET /simulation shows when it is done",
+            job_id=job_id,
+            message="the history is being rebuilt by the worker; GET /simulation shows when "
+            "it is done",
         )
 
     # ---- live stream ---------------------------------------------------------------

@@ -163,7 +163,7 @@ def sim_status() -> None:
 
 @sim_app.command("start")
 def sim_start(speed: SpeedOption = None) -> None:
-    """Start the clock (a running worker — `lyceum serve` or `sim run` — advances it)."""
+    """Start the clock (a running ticker — `lyceum worker`, or `sim run` — advances it)."""
     _control("start", speed)
 
 
@@ -211,8 +211,8 @@ def sim_reset(
 
 @sim_app.command("run")
 def sim_run() -> None:
-    """Run the simulation worker in the foreground until Ctrl-C (when the API does not)."""
-    from lyceum.nerdboard.tasks import run_worker
+    """Run the simulation ticker alone in the foreground until Ctrl-C (without `lyceum worker`)."""
+    from lyceum.nerdboard.runtime import run_worker
 
     settings = settings_or_exit()
 

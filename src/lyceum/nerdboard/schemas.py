@@ -39,6 +39,8 @@ class StartRequest(Strict):
 
 class ResetAccepted(Strict):
     status: Literal["resetting"]
+    # The queued job (`lyceum jobs list --task nerdboard:reset_history`).
+    job_id: int
     message: str
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lyceum.core import jobs
 from lyceum.core.cache import Cache, CacheResult
 from lyceum.core.errors import Conflict, InvalidInput
 from lyceum.nerdboard import quality, repository, schemas
@@ -397,3 +398,14 @@ async def run_quality(session: AsyncSession) -> schemas.QualityRunResponse:
             for r in results
         ]
     )
+
+
+# ---- reset --------------------------------------------------------------------------
+
+RESET_JOB = "nerdboard:reset_history"
+
+
+async def request_reset(session: AsyncSession, who: str) -> int:
+    """Queue the history rebuild in the caller's transaction; Conflict (409) while one is
+    already queued or running. The job's id."""
+    return await jobs.defer_exclusive(session, RESET_JOB, lock=RESET_JOB, who=who)

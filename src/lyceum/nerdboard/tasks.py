@@ -1,276 +1,48 @@
-"""Nerdboard's background work: the simulation worker, the reset runner, the tick listener.
+"""Nerdboard's background jobs (a procrastinate Blueprint; run by `lyceum worker`).
 
-One worker per database advances the clock: it holds a PostgreSQL advisory lock, so any
-number of API processes (and `lyceum nerdboard sim run`) can start one and exactly one
-ticks. Each tick is one transaction: lock the clock row, write every simulated day the tick
-completes, move the clock, NOTIFY. A crash mid-tick rolls all of it back and the next tick
-redoes it; a restart resumes from the clock in the database (downtime is not caught up).
+- `nerdboard:reset_history` — pause the simulation and rebuild the generated history from its
+  recorded seed. Deferred by `POST /api/nerdboard/simulation/reset` in the request's
+  transaction (`service.request_reset`), one at a time. Idempotent: the same seed rebuilds the
+  same history, so a retry after a crash leaves what one run would.
+
+The simulation's ticking is not a job (see `runtime.py` for why); the ticker loop runs beside
+the jobs in `lyceum worker`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import date
 
-import orjson
+from procrastinate import Blueprint
 from rich.progress import Progress
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.cache import Cache, build_cache
-from lyceum.core.db.copy import raw_asyncpg_connection
-from lyceum.core.db.engine import get_engine
 from lyceum.core.db.session import session
-from lyceum.core.errors import Conflict
-from lyceum.core.generation_runs import latest_generation_run
-from lyceum.core.settings import Settings
-from lyceum.nerdboard import bulk, forecast_service, repository, service
+from lyceum.nerdboard import repository
 from lyceum.nerdboard.connection import POOL
-from lyceum.nerdboard.events import TickBroadcaster
-from lyceum.nerdboard.marketplace import MarketState, advance_day
-from lyceum.nerdboard.quality import run_quality_checks
-from lyceum.nerdboard.simulation.clock import plan_tick
+from lyceum.nerdboard.service import RESET_JOB
 
 logger = logging.getLogger(__name__)
 
-# pg_try_advisory_lock key: "nerdboard simulation worker".
-WORKER_LOCK_KEY = 0x4E42_5349_4D00
-DEFAULT_SEED = 42
-# Quality checks run after each simulated day, but at most this often in real time.
-QUALITY_MIN_INTERVAL_SECONDS = 5.0
 
+def blueprint() -> Blueprint:
+    """A fresh Blueprint of Nerdboard's jobs (procrastinate renames tasks as it adds them)."""
+    jobs = Blueprint()
 
-@dataclass
-class TickOutcome:
-    days_written: tuple[date, ...]
-    rows: dict[str, int]
-    clock: repository.ClockRow
-
-
-@dataclass
-class SimulationWorker:
-    """Advances the simulation one tick at a time; `tick()` is the unit the tests drive."""
-
-    cache: Cache | None = None
-    _market: MarketState | None = None
-    _market_run: str | None = None
-    _seed: int = DEFAULT_SEED
-    _last_tick: float | None = None
-    _last_quality: float = field(default=0.0)
-
-    async def _generation(self, db: AsyncSession) -> tuple[str, int]:
-        run = await latest_generation_run(db, "nerdboard")
-        return ("none", DEFAULT_SEED) if run is None else (str(run.id), run.seed)
-
-    async def _state_for(self, db: AsyncSession, day: date) -> MarketState:
-        run, seed = await self._generation(db)
-        if self._market is None or self._market_run != run or self._market.next_day != day:
-            raw = await raw_asyncpg_connection(await db.connection())
-            tables = await bulk.load_market_tables(raw, day)
-            self._market = await asyncio.to_thread(MarketState.from_tables, day, **tables)
-            self._market_run, self._seed = run, seed
-        return self._market
-
-    async def tick(self, db: AsyncSession, *, elapsed: float | None = None) -> TickOutcome | None:
-        """One tick in the caller's transaction. `elapsed` overrides the real time since the
-        previous tick (tests); the first tick after a (re)start moves nothing."""
-        clock = await repository.read_clock(db, for_update=True)
-        now = time.monotonic()
-        if not clock.is_running:
-            self._last_tick = None
-            return None
-        if elapsed is None:
-            elapsed = 0.0 if self._last_tick is None else now - self._last_tick
-        self._last_tick = now
-        plan = plan_tick(clock.current_date, clock.speed_multiplier, elapsed)
-        rows: dict[str, int] = {}
-        try:
-            for day in plan.completed_days:
-                state = await self._state_for(db, day)
-                batch = await asyncio.to_thread(advance_day, state, day, self._seed)
-                raw = await raw_asyncpg_connection(await db.connection())
-                for table, count in (await bulk.copy_batch(raw, batch)).items():
-                    rows[table] = rows.get(table, 0) + count
-                await bulk.apply_updates(raw, batch)
-        except BaseException:
-            # The transaction will roll back: the in-memory market is ahead of the database.
-            self._market = None
-            raise
-        event = None
-        if plan.completed_days:
-            last = plan.completed_days[-1]
-            event = (
-                f"simulated {last.isoformat()}: {rows.get('sessions', 0):,} sessions,"
-                f" {rows.get('enrollments', 0):,} new enrollments"
-            )
-        new_clock = await repository.write_clock(db, current_date=plan.new_time, last_event=event)
-        await repository.notify_tick(
-            db,
-            orjson.dumps(
-                {
-                    "current_date": plan.new_time.isoformat(),
-                    "days_written": [d.isoformat() for d in plan.completed_days],
-                    "emitted_at": time.time(),
-                }
-            ).decode(),
-        )
-        return TickOutcome(plan.completed_days, rows, new_clock)
-
-    async def after_commit(self, outcome: TickOutcome) -> None:
-        """Drop stale dashboard entries; run the scheduled quality checks; warm forecasts."""
-        if self.cache is not None:
-            await self.cache.invalidate_tag(service.CACHE_TAG)
-        if not outcome.days_written:
-            return
-        if time.monotonic() - self._last_quality >= QUALITY_MIN_INTERVAL_SECONDS:
-            self._last_quality = time.monotonic()
-            async with session(profile="nerdboard", pool=POOL) as db:
-                await run_quality_checks(db)
-        if self.cache is not None:
-            async with session(profile="nerdboard", pool=POOL) as db:
-                await forecast_service.warm(self.cache, db)
-
-
-async def run_worker(
-    settings: Settings,
-    stop: asyncio.Event,
-    *,
-    cache: Cache | None = None,
-    tick_seconds: float | None = None,
-) -> None:
-    """Tick until `stop` is set, while holding the worker lock (else wait for it)."""
-    engine = get_engine(profile="nerdboard", pool=POOL, settings=settings)
-    owned_cache = cache is None
-    cache = cache or build_cache(settings.redis_url)
-    interval = tick_seconds or settings.nerdboard_tick_seconds
-    worker = SimulationWorker(cache=cache)
-    try:
-        while not stop.is_set():
-            async with engine.connect() as lock_connection:
-                held = await lock_connection.scalar(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": WORKER_LOCK_KEY}
-                )
-                await lock_connection.commit()
-                if not held:
-                    # Another process ticks; check again later in case it goes away.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=5.0)
-                    continue
-                logger.info("simulation worker holds the lock; ticking every %.2f s", interval)
-                while not stop.is_set():
-                    started = time.monotonic()
-                    try:
-                        async with session(profile="nerdboard", pool=POOL) as db:
-                            outcome = await worker.tick(db)
-                        if outcome is not None:
-                            await worker.after_commit(outcome)
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception:
-                        logger.exception("simulation tick failed; retrying next tick")
-                    delay = max(0.0, interval - (time.monotonic() - started))
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=delay)
-                await lock_connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": WORKER_LOCK_KEY}
-                )
-                await lock_connection.commit()
-    finally:
-        if owned_cache:
-            await cache.close()
-
-
-class ResetRunner:
-    """Runs `reset_history` in the background for the API; one at a time per process."""
-
-    def __init__(self) -> None:
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def request(self, who: str) -> None:
-        if self.running:
-            raise Conflict("a reset is already in progress")
-        self._task = asyncio.create_task(self._reset(who), name="nerdboard-reset")
-
-    async def _reset(self, who: str) -> None:
-        from lyceum.nerdboard.generate import reset_history
+    # The lock keeps two resets from running at once even if one was queued by hand.
+    @jobs.task(name="reset_history", lock=RESET_JOB, queueing_lock=RESET_JOB)
+    async def reset_history(who: str) -> str:
+        from lyceum.nerdboard.generate import reset_history as rebuild
 
         try:
             with Progress(disable=True) as progress:
-                await reset_history(progress, who=who)
+                return await rebuild(progress, who=who)
         except Exception as exc:
             logger.exception("simulation reset failed")
             async with session(profile="nerdboard", pool=POOL) as db:
                 await repository.write_clock(db, last_event=f"reset failed: {exc}"[:500])
+            raise
 
-    async def wait(self) -> None:
-        if self._task is not None:
-            await self._task
-
-    async def stop(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    return jobs
 
 
-def kpi_event_builder(
-    cache: Cache, clocks: service.ClockCache | None = None
-) -> Callable[[dict[str, object]], Awaitable[bytes]]:
-    async def build(tick: dict[str, object]) -> bytes:
-        async with session(profile="nerdboard", pool=POOL) as db:
-            overview = await service.cached_overview(cache, db, clocks=clocks)
-        return b'{"tick":' + orjson.dumps(tick) + b',"overview":' + overview.value + b"}"
-
-    return build
-
-
-@asynccontextmanager
-async def nerdboard_runtime(
-    settings: Settings, cache: Cache
-) -> AsyncIterator[Mapping[str, object]]:
-    """What the web process runs for Nerdboard: tick listener, reset runner, maybe the worker."""
-    engine = get_engine(profile="nerdboard", pool=POOL, settings=settings)
-    clocks = service.ClockCache()
-    broadcaster = TickBroadcaster(
-        engine, kpi_event_builder(cache, clocks), on_tick=clocks.invalidate
-    )
-    await broadcaster.start()
-    resets = ResetRunner()
-    stop = asyncio.Event()
-    worker: asyncio.Task[None] | None = None
-    if settings.nerdboard_simulation_worker:
-        worker = asyncio.create_task(run_worker(settings, stop, cache=cache), name="nerdboard-sim")
-    try:
-        yield {
-            "nerdboard_broadcaster": broadcaster,
-            "nerdboard_reset": resets,
-            "nerdboard_clock": clocks,
-        }
-    finally:
-        stop.set()
-        if worker is not None:
-            try:
-                await asyncio.wait_for(worker, timeout=10)
-            except TimeoutError:
-                logger.warning("simulation worker did not stop in time; cancelled")
-        await resets.stop()
-        await broadcaster.stop()
-
-
-__all__ = [
-    "ResetRunner",
-    "SimulationWorker",
-    "TickOutcome",
-    "nerdboard_runtime",
-    "run_worker",
-]
+__all__ = ["blueprint"]

@@ -46,6 +46,7 @@ from lyceum.tutormax.models import (
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
+    from procrastinate import Blueprint
     from rich.progress import Progress
 
 
@@ -53,6 +54,12 @@ def _router() -> APIRouter:
     from lyceum.tutormax.api import router
 
     return router()
+
+
+def _tasks() -> Blueprint:
+    from lyceum.tutormax.tasks import blueprint
+
+    return blueprint()
 
 
 def _cli() -> typer.Typer:
@@ -76,6 +83,7 @@ app_spec = AppSpec(
     models_module="lyceum.tutormax.models",
     router=_router,
     cli=_cli,
+    tasks=_tasks,
     pure_packages=("synthetic",),
     generate=_generate,
     benchmarks=("tutormax",),

@@ -22,6 +22,7 @@ from lyceum.apps import APPS
 from lyceum.core.appspec import AppSpec
 from lyceum.core.cache import build_cache
 from lyceum.core.db.engine import Engines, activate
+from lyceum.core.jobs import build_job_app
 from lyceum.core.ratelimit import build_attempt_limiter
 from lyceum.core.settings import Settings, get_settings
 from lyceum.web import auth_routes, health
@@ -75,6 +76,8 @@ def _lifespan(
             app.state.engines = engines
             app.state.engine = engines.get()
             await _warn_about_capacity(engines)
+            # The job registry: requests defer jobs (in their own transaction) by name.
+            app.state.jobs = build_job_app(settings, apps)
             app.state.cache = build_cache(settings.redis_url)
             app.state.login_limiter = build_attempt_limiter(settings.redis_url)
             try:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lyceum.core.access import public
 from lyceum.core.cache import Cache
+from lyceum.core.jobs import queue_stats
 
 logger = logging.getLogger("lyceum.web.health")
 router = APIRouter()
@@ -44,10 +45,18 @@ class CacheHealth(BaseModel):
     backend: Literal["redis", "memory"]
 
 
+class JobsHealth(BaseModel):
+    # Jobs a worker could start now; null when the queue could not be read.
+    queue_depth: int | None
+    # How long the oldest of them has waited, in seconds; null if none waits (or unread).
+    oldest_waiting_seconds: float | None
+
+
 class HealthResponse(BaseModel):
     status: Literal["ok", "degraded"]
     database: DatabaseHealth
     cache: CacheHealth
+    jobs: JobsHealth
     version: str
 
 
@@ -75,6 +84,20 @@ async def check_cache(cache: Cache, backend: Literal["redis", "memory"]) -> Cach
     return CacheHealth(ok=ok, backend=backend)
 
 
+async def check_jobs(engine: AsyncEngine) -> JobsHealth:
+    # Informational: a backlog is for alerts to judge, and an unreadable queue is already
+    # reported by the database check, so this never makes the probe fail.
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS), engine.connect() as connection:
+            stats = await queue_stats(connection)
+    except Exception:
+        logger.warning("health: the job queue could not be read", exc_info=True)
+        return JobsHealth(queue_depth=None, oldest_waiting_seconds=None)
+    return JobsHealth(
+        queue_depth=stats.queue_depth, oldest_waiting_seconds=stats.oldest_waiting_seconds
+    )
+
+
 # Public: probes carry no credentials, and the answer names no data.
 @router.get(
     "",
@@ -86,12 +109,16 @@ async def health(request: Request, response: Response) -> HealthResponse:
     state = request.app.state
     # Same rule as build_cache: Redis exactly when a URL is configured.
     backend: Literal["redis", "memory"] = "redis" if state.settings.redis_url else "memory"
-    database, cache = await asyncio.gather(
-        check_database(state.engine), check_cache(state.cache, backend)
+    database, cache, jobs = await asyncio.gather(
+        check_database(state.engine), check_cache(state.cache, backend), check_jobs(state.engine)
     )
     healthy = database.ok and cache.ok
     if not healthy:
         response.status_code = 503
     return HealthResponse(
-        status="ok" if healthy else "degraded", database=database, cache=cache, version=VERSION
+        status="ok" if healthy else "degraded",
+        database=database,
+        cache=cache,
+        jobs=jobs,
+        version=VERSION,
     )

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, MetaData, PrimaryKeyConstraint, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 
+from lyceum.core.jobs.schema import is_queue_object
+
 
 @dataclass
 class SchemaReport:
@@ -67,6 +69,7 @@ def expected_objects(metadata: MetaData, schema: str) -> tuple[set[str], set[str
 
 
 def found_objects(connection: Connection, schema: str) -> tuple[set[str], set[str]]:
+    """What `schema` holds, less the job queue's objects (procrastinate's, not our models')."""
     tables = {
         row[0]
         for row in connection.execute(
@@ -76,6 +79,7 @@ def found_objects(connection: Connection, schema: str) -> tuple[set[str], set[st
             ),
             {"schema": schema},
         )
+        if not is_queue_object(row[0])
     }
     indexes = {
         row[0]
@@ -83,7 +87,7 @@ def found_objects(connection: Connection, schema: str) -> tuple[set[str], set[st
             text("SELECT indexname FROM pg_indexes WHERE schemaname = :schema"),
             {"schema": schema},
         )
-        if row[0] != "alembic_version_pkc"
+        if row[0] != "alembic_version_pkc" and not is_queue_object(row[0])
     }
     return tables, indexes
 
