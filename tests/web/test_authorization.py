@@ -16,8 +16,9 @@ For every route and caller the expected outcome follows from the policy alone:
 Calls go straight to the ASGI application with the lifespan running; the response's
 status is recorded at `http.response.start` and the call is stopped there, so no body is
 read and the SSE stream cannot run forever. Writes the policy admits run inside the test's
-transaction (`db_connection`), rolled back at the end; background work a call starts
-(Nerdboard's reset) is awaited before the next call, inside that transaction too.
+transaction (`db_connection`), rolled back at the end (a job a call defers, such as
+Nerdboard's reset, is queued in it); background work our code starts during a call is
+awaited before the next call, inside that transaction too.
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ async def status_of(app: FastAPI, method: str, path: str, authorization: str | N
         await app(scope, receive, send)
     except* _ResponseStarted:
         pass
-    # Work our code started during the call (a reset) finishes here, inside the test's
+    # Work our code started during the call finishes here, inside the test's
     # transaction, rather than racing the next call on the same connection. (Libraries'
     # own long-lived tasks, such as sse-starlette's shutdown watcher, are left alone.)
     started = [
@@ -250,8 +251,6 @@ def test_the_open_routes_are_exactly_the_declared_ones() -> None:
     }
 
 
-# Slow only for the reset route: each admitted reset rebuilds a small history (~3 s).
-@pytest.mark.slow
 @pytest.mark.parametrize("route", sorted(ROUTES))
 async def test_authorization_matrix(
     route: str, app: FastAPI, db_connection: AsyncConnection
