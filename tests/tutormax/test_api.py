@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.fixtures.tokens import token_for
@@ -84,3 +85,42 @@ async def test_unknown_tutors_and_bad_parameters_are_explained(client: httpx.Asy
     status = await client.get(f"{BASE}/tutors?status=sleeping", headers=viewer)
     assert status.status_code == 422
     assert (await client.get(f"{BASE}/tutors")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "until",
+    [
+        "0.5",  # found by schemathesis: read as a Unix time (1970-01-01T00:00:00.5Z)
+        "1700000000",
+        "2025-03-03T10:00Z",
+        "2025-03-03 10:00:00Z",
+        "2025-03-03T10:00:00+0530",
+    ],
+)
+async def test_until_is_only_the_documented_date_time(
+    client: httpx.AsyncClient, until: str
+) -> None:
+    """`until` is `format: date-time` in the OpenAPI document (RFC 3339); other forms
+    Pydantic would read are refused, not silently taken for another instant."""
+    response = await client.get(
+        f"{BASE}/tutors/x", headers=token_for("viewer"), params={"until": until}
+    )
+    assert response.status_code == 422
+    assert "RFC 3339" in response.json()["error"]["message"]
+
+
+async def test_until_accepts_every_rfc3339_form(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    tutor = await _tutor(db_session)
+    await db_session.commit()
+    for until in (
+        "2025-03-03T10:00:00Z",
+        "2025-03-03t10:00:00z",
+        "2025-03-03T10:00:00.250+05:30",
+        "2025-03-03T10:00:00-00:00",
+    ):
+        response = await client.get(
+            f"{BASE}/tutors/{tutor}", headers=token_for("viewer"), params={"until": until}
+        )
+        assert response.status_code == 200, (until, response.text)

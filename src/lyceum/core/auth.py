@@ -18,7 +18,9 @@ import jwt
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from lyceum.core.access import SIGNED_IN, AccessPolicy, declare_access
 from lyceum.core.errors import Forbidden, Unauthorized
 from lyceum.core.settings import Settings, get_settings
 
@@ -213,7 +215,23 @@ def _bearer_token(request: Request) -> str:
     return token
 
 
-async def get_principal(request: Request) -> Principal:
+# Only for the OpenAPI document: every operation behind `get_principal` lists this bearer
+# scheme under `security`, so clients (and schemathesis) know which calls need a token.
+# auto_error=False: the header is parsed, and refused, by `_bearer_token` below, which
+# tells a missing header from a malformed one.
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="A token from POST /api/auth/login (in development also DEMO_TOKEN).",
+)
+
+
+@declare_access(SIGNED_IN)
+async def get_principal(
+    request: Request,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)] = None,
+) -> Principal:
     """The authenticated caller, or Unauthorized."""
     settings = request_settings(request)
     token = _bearer_token(request)
@@ -225,11 +243,13 @@ async def get_principal(request: Request) -> Principal:
 
 
 def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency admitting callers holding at least one of `roles`."""
+    """A dependency admitting callers holding at least one of `roles`; it declares
+    `AccessPolicy.any_of(*roles)`, which the authorization matrix holds it to."""
     if not roles:
         raise ValueError("require_roles needs at least one role; use get_principal for any caller")
     wanted = tuple(dict.fromkeys(roles))
 
+    @declare_access(AccessPolicy.any_of(*wanted))
     async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not principal.has_any_role(*wanted):
             raise Forbidden(

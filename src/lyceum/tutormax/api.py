@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.auth import Principal, get_principal
+from lyceum.core.timestamps import Timestamp
 from lyceum.tutormax import schemas, service
 from lyceum.tutormax.connection import get_db_session
 from lyceum.tutormax.enums import TutorStatus
@@ -35,8 +36,10 @@ class TutorDetailParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     days: int = Field(default=30, ge=1, le=365, description="Days of activity to summarise.")
-    until: AwareDatetime | None = Field(
-        default=None, description="End of the activity window (now when omitted)."
+    until: Timestamp | None = Field(
+        default=None,
+        description="End of the activity window, an RFC 3339 date-time with an offset (now"
+        " when omitted).",
     )
 
 

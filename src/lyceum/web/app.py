@@ -28,6 +28,7 @@ from lyceum.core.jobs import build_job_app
 from lyceum.core.ratelimit import build_attempt_limiter
 from lyceum.core.settings import Settings, get_settings
 from lyceum.web import auth_routes, health
+from lyceum.web.access import document_access
 from lyceum.web.docs import install_docs
 from lyceum.web.errors import ERROR_RESPONSES, install_error_handlers
 from lyceum.web.health import VERSION
@@ -184,6 +185,7 @@ def create_app(
     app.include_router(auth_routes.router, prefix="/api/auth", tags=["auth"])
     for spec in specs:
         mount_app(app, spec)
+    document_access(app)
     return app
 
 

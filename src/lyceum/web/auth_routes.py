@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lyceum.core.access import public
 from lyceum.core.auth import Principal, get_principal, issue_token, request_settings
 from lyceum.core.db.session import get_db_session
 from lyceum.core.operators import MAX_PASSWORD_LENGTH, InvalidEmail, authenticate, normalise_email
@@ -79,7 +80,10 @@ def login_throttle(request: Request, settings: AppSettings) -> SignInThrottle:
     return SignInThrottle.from_settings(request.app.state.login_limiter, settings, "login")
 
 
-@router.post("/login", response_model=TokenResponse, responses=THROTTLED)
+# Public: this is where a caller without a token gets one.
+@router.post(
+    "/login", response_model=TokenResponse, responses=THROTTLED, dependencies=[Depends(public)]
+)
 async def login(
     body: LoginRequest,
     db: DbSession,

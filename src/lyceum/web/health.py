@@ -13,11 +13,12 @@ import logging
 import time
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lyceum.core.access import public
 from lyceum.core.cache import Cache
 from lyceum.core.jobs import queue_stats
 
@@ -97,7 +98,13 @@ async def check_jobs(engine: AsyncEngine) -> JobsHealth:
     )
 
 
-@router.get("", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
+# Public: probes carry no credentials, and the answer names no data.
+@router.get(
+    "",
+    response_model=HealthResponse,
+    responses={503: {"model": HealthResponse}},
+    dependencies=[Depends(public)],
+)
 async def health(request: Request, response: Response) -> HealthResponse:
     state = request.app.state
     # Same rule as build_cache: Redis exactly when a URL is configured.
