@@ -24,10 +24,10 @@ _INTEGER = re.compile(r"-?[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
-def _number_kind(annotation: Any) -> type | None:
+def number_kind(annotation: Any) -> type | None:
     """`int` or `float` when the field holds one (optionally None), else None."""
     if get_origin(annotation) in (Union, types.UnionType):
-        kinds = {_number_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
+        kinds = {number_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
         return kinds.pop() if len(kinds) == 1 else None
     return annotation if annotation in (int, float) else None
 
@@ -42,7 +42,7 @@ class QueryParams(BaseModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        cls._kinds = {name: _number_kind(f.annotation) for name, f in cls.model_fields.items()}
+        cls._kinds = {name: number_kind(f.annotation) for name, f in cls.model_fields.items()}
 
     @field_validator("*", mode="before")
     @classmethod
@@ -57,4 +57,4 @@ class QueryParams(BaseModel):
         return value
 
 
-__all__ = ["QueryParams"]
+__all__ = ["QueryParams", "number_kind"]

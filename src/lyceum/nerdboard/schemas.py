@@ -7,18 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lyceum.core.request import RequestBody
 from lyceum.nerdboard.simulation.clock import MAX_SPEED, MIN_SPEED
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class RequestBody(BaseModel):
-    """What clients send: unknown fields and loose types are refused, so `true` or `"100"`
-    is not taken for the number 100 (the OpenAPI document says `integer`)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # ---- simulation ---------------------------------------------------------------------

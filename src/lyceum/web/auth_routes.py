@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from lyceum.core.auth import Principal, get_principal, issue_token, request_sett
 from lyceum.core.db.session import get_db_session
 from lyceum.core.operators import MAX_PASSWORD_LENGTH, InvalidEmail, authenticate, normalise_email
 from lyceum.core.ratelimit import SignInThrottle
+from lyceum.core.request import RequestBody
 from lyceum.core.settings import Settings
 from lyceum.web.errors import ErrorResponse
 
@@ -36,10 +37,7 @@ def _email(value: str) -> str:
         ) from None
 
 
-class LoginRequest(BaseModel):
-    # strict: a request body's types are what the OpenAPI document says, never coerced.
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class LoginRequest(RequestBody):
     # Checked by `normalise_email` (trimmed, lower-cased, one '@'), which unlike
     # `email-validator` admits the special-use domains on-premise installs use (`.local`).
     email: Annotated[
