@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     # to (lyceum.core.db.engine.ConnectionBudget; docs/scaling.md sets it against the server's
     # max_connections).
     db_process_max_connections: int = Field(default=60, ge=1, le=10_000)
+    # Seconds a new connection may take before the attempt fails (a server that drops packets
+    # answers 503 after this, not after asyncpg's 60 s).
+    db_connect_timeout: float = Field(default=10.0, gt=0, le=300)
 
     # Embedded PostgreSQL (used only when no database is configured). Relative paths are
     # relative to the project root, not the working directory (see `pgdata`).

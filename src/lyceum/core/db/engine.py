@@ -141,38 +141,14 @@ class Engines:
             return engine
 
     def _build(self, profile: str, pool: PoolConfig, echo: bool) -> AsyncEngine:
-        connect_params: dict[str, Any] = {}
-        budget = self.budget
-
-        async def connect() -> asyncpg.Connection:
-            await budget.take(pool.pool_timeout)
-            try:
-                return await asyncpg.connect(**connect_params)
-            except BaseException:
-                budget.give_back()
-                raise
-
-        engine = create_async_engine(
-            async_url(self.url),
+        return build_async_engine(
+            self.url,
+            pool=pool,
             echo=echo,
-            pool_size=pool.pool_size,
-            max_overflow=pool.max_overflow,
-            pool_timeout=pool.pool_timeout,
-            pool_recycle=pool.pool_recycle,
-            pool_pre_ping=pool.pool_pre_ping,
-            async_creator=connect,
+            application_name=f"lyceum:{profile}",
+            budget=self.budget,
+            connect_timeout=self.settings.db_connect_timeout,
         )
-        sync_engine = engine.sync_engine
-        # The dialect's own reading of the URL (socket directory, ssl, port …), so the budgeted
-        # connect opens exactly what the dialect would have.
-        _args, params = sync_engine.dialect.create_connect_args(sync_engine.url)
-        params.pop("prepared_statement_cache_size", None)
-        connect_params.update(params, server_settings={"application_name": f"lyceum:{profile}"})
-        # Every connection the pool closes (returned beyond pool_size, recycled, invalidated,
-        # disposed, detached) gives its slot back.
-        event.listen(sync_engine.pool, "close", lambda *_: budget.give_back())
-        event.listen(sync_engine.pool, "close_detached", lambda *_: budget.give_back())
-        return engine
 
     def sync(self, echo: bool | None = None) -> Engine:
         """psycopg engine for Alembic, bulk scripts and CLI commands (outside the budget:
@@ -231,6 +207,58 @@ class Engines:
                 self.budget.limit,
                 usable,
             )
+
+
+def build_async_engine(
+    url: URL,
+    *,
+    pool: PoolConfig = PLATFORM_POOL,
+    echo: bool = False,
+    application_name: str = "lyceum",
+    budget: ConnectionBudget | None = None,
+    connect_timeout: float = 10.0,
+) -> AsyncEngine:
+    """An async engine for `url`; connections count against `budget` when one is given (an
+    `Engines` passes its own), and a server that does not answer fails the connect after
+    `connect_timeout` seconds rather than asyncpg's 60."""
+    connect_params: dict[str, Any] = {}
+
+    async def connect() -> asyncpg.Connection:
+        if budget is not None:
+            await budget.take(pool.pool_timeout)
+        try:
+            return await asyncpg.connect(**connect_params)
+        except BaseException:
+            if budget is not None:
+                budget.give_back()
+            raise
+
+    engine = create_async_engine(
+        async_url(url),
+        echo=echo,
+        pool_size=pool.pool_size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.pool_timeout,
+        pool_recycle=pool.pool_recycle,
+        pool_pre_ping=pool.pool_pre_ping,
+        async_creator=connect,
+    )
+    sync_engine = engine.sync_engine
+    # The dialect's own reading of the URL (socket directory, ssl, port …), so the connect
+    # above opens exactly what the dialect would have.
+    _args, params = sync_engine.dialect.create_connect_args(sync_engine.url)
+    params.pop("prepared_statement_cache_size", None)
+    connect_params.update(
+        params,
+        timeout=connect_timeout,
+        server_settings={"application_name": application_name},
+    )
+    if budget is not None:
+        # Every connection the pool closes (returned beyond pool_size, recycled, invalidated,
+        # disposed, detached) gives its slot back.
+        event.listen(sync_engine.pool, "close", lambda *_: budget.give_back())
+        event.listen(sync_engine.pool, "close_detached", lambda *_: budget.give_back())
+    return engine
 
 
 _state_lock = threading.Lock()
@@ -316,6 +344,7 @@ __all__ = [
     "Engines",
     "PoolConfig",
     "activate",
+    "build_async_engine",
     "close_db",
     "close_db_sync",
     "current_engines",
