@@ -13,6 +13,7 @@ from lyceum.core.ratelimit import (
     Limit,
     MemoryAttemptStore,
     RedisAttemptStore,
+    SignInThrottle,
     build_attempt_limiter,
 )
 
@@ -77,3 +78,19 @@ async def test_memory_store_is_bounded() -> None:
     for n in range(1000):
         await store.count(f"k{n}", 60_000)
     assert len(store._entries) == 100
+
+
+async def test_sign_in_attempts_that_could_not_be_checked_are_taken_back(
+    limiter: AttemptLimiter,
+) -> None:
+    throttle = SignInThrottle(
+        limiter, Limit("acct", max_failures=2, window_seconds=60), Limit("addr", 5, 60)
+    )
+    # Ten tries through an outage (the credentials were never checked): none of them counts.
+    for _ in range(10):
+        assert await throttle.attempt("ada@example.org", "10.0.0.1") is None
+        await throttle.undecided("ada@example.org", "10.0.0.1")
+    # Wrong passwords still do.
+    assert await throttle.attempt("ada@example.org", "10.0.0.1") is None
+    assert await throttle.attempt("ada@example.org", "10.0.0.1") is None
+    assert await throttle.attempt("ada@example.org", "10.0.0.1") is not None

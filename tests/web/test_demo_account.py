@@ -22,8 +22,7 @@ from lyceum.core.operators import (
     ensure_demo_operator,
 )
 from lyceum.core.settings import load_settings
-from lyceum.web.app import create_app
-from tests.fixtures.app import asgi_client
+from tests.fixtures.app import asgi_client, started_app
 
 
 @pytest.fixture
@@ -45,7 +44,7 @@ async def test_demo_account_is_refused_outside_development(
     demo_account: dict[str, str], env: str
 ) -> None:
     settings = load_settings(env=env, secret_key=secrets.token_urlsafe(48))
-    async with asgi_client(create_app(settings)) as http:
+    async with started_app(settings) as app, asgi_client(app) as http:
         refused = await http.post("/api/auth/login", json=demo_account)
         wrong = await http.post(
             "/api/auth/login", json={**demo_account, "password": "not the demo password"}

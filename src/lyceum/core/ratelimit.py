@@ -228,7 +228,8 @@ __all__ = [
 class SignInThrottle:
     """The two budgets of a sign-in form: per account (its normalised identifier) and per
     client address. Any app's sign-in uses it the same way: `attempt` before checking the
-    credentials (429 when it returns Blocked), `succeeded` after a successful check."""
+    credentials (429 when it returns Blocked), `succeeded` after a successful check,
+    `undecided` when the check could not be made."""
 
     limiter: AttemptLimiter
     account: Limit
@@ -251,4 +252,11 @@ class SignInThrottle:
     async def succeeded(self, account: str, address: str) -> None:
         # The account starts afresh; the address only gets this attempt back.
         await self.limiter.reset(self.account, account)
+        await self.limiter.forgive(self.address, address)
+
+    async def undecided(self, account: str, address: str) -> None:
+        """The credentials could not be checked (the database was unavailable): the attempt
+        is taken back from both budgets. Counting it would lock out whoever kept retrying
+        through an outage, for a whole window, without a single wrong password."""
+        await self.limiter.forgive(self.account, account)
         await self.limiter.forgive(self.address, address)

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.access import public
 from lyceum.core.auth import Principal, get_principal, issue_token, request_settings
+from lyceum.core.db.availability import database_unavailable
 from lyceum.core.db.session import get_db_session
+from lyceum.core.errors import Unavailable
 from lyceum.core.operators import MAX_PASSWORD_LENGTH, InvalidEmail, authenticate, normalise_email
 from lyceum.core.ratelimit import SignInThrottle
 from lyceum.core.request import RequestBody
@@ -99,9 +101,14 @@ async def login(
             f"too many failed sign-in attempts; try again in {blocked.retry_after} seconds",
             headers={"Retry-After": str(blocked.retry_after)},
         )
-    operator = await authenticate(
-        db, body.email, body.password, demo_allowed=settings.is_development
-    )
+    try:
+        operator = await authenticate(
+            db, body.email, body.password, demo_allowed=settings.is_development
+        )
+    except Exception as exc:
+        if isinstance(exc, Unavailable) or database_unavailable(exc) is not None:
+            await throttle.undecided(body.email, address)
+        raise
     await throttle.succeeded(body.email, address)
     token = issue_token(
         str(operator.id),
