@@ -38,11 +38,13 @@ from lyceum.core.db.engine import get_engine
 from lyceum.core.db.session import session
 from lyceum.core.generation_runs import latest_generation_run
 from lyceum.core.settings import Settings
-from lyceum.nerdboard import bulk, forecast_service, repository, service
+from lyceum.nerdboard import repository, service
 from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.events import TickBroadcaster
 from lyceum.nerdboard.marketplace import MarketState, advance_day
-from lyceum.nerdboard.quality import run_quality_checks
+from lyceum.nerdboard.repository import bulk
+from lyceum.nerdboard.service import forecast
+from lyceum.nerdboard.service.quality import run_quality_checks
 from lyceum.nerdboard.simulation.clock import plan_tick
 
 logger = logging.getLogger(__name__)
@@ -142,7 +144,7 @@ class SimulationWorker:
                 await run_quality_checks(db)
         if self.cache is not None:
             async with session(profile="nerdboard", pool=POOL) as db:
-                await forecast_service.warm(self.cache, db)
+                await forecast.warm(self.cache, db)
 
 
 async def run_worker(
