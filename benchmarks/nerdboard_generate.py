@@ -43,10 +43,10 @@ from lyceum.core.db.copy import raw_asyncpg_connection
 from lyceum.core.db.engine import close_db
 from lyceum.core.db.session import session
 from lyceum.core.settings import reset_settings_cache
-from lyceum.nerdboard import bulk
 from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.generate import generate
 from lyceum.nerdboard.marketplace import MarketBatch, generate_history
+from lyceum.nerdboard.repository import bulk
 
 RUNS = int(os.environ.get("BENCH_GENERATE_RUNS", "3"))
 SCALE, SEED, MONTHS = "default", 42, 12

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 from lyceum.core import embedded
+from lyceum.core.embedded import lifecycle
+from lyceum.core.embedded.holders import Paths
 
 MAX_SECONDS = 120  # never outlive a test that forgot us
 
@@ -32,14 +34,14 @@ def main(pgdata: Path, mode: str) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     initdb_calls = 0
-    real_initdb = embedded._initdb
+    real_initdb = lifecycle._initdb
 
-    def counting_initdb(paths: embedded._Paths) -> None:
+    def counting_initdb(paths: Paths) -> None:
         nonlocal initdb_calls
         initdb_calls += 1
         real_initdb(paths)
 
-    embedded._initdb = counting_initdb
+    lifecycle._initdb = counting_initdb
 
     barrier = os.environ.get("LYCEUM_TEST_BARRIER")
     deadline = time.monotonic() + MAX_SECONDS

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.cache import Cache, MemoryBackend
 from lyceum.core.db.engine import PoolConfig, build_async_engine
-from lyceum.nerdboard import forecast_service, repository
+from lyceum.nerdboard import repository
+from lyceum.nerdboard.service import forecast as forecast_service
 from tests.fixtures.private_pg import PrivatePostgres
 
 pytestmark = pytest.mark.slow

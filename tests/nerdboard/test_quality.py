@@ -17,17 +17,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.nerdboard.models import CapacitySnapshot, Enrollment, HealthMetric, Session, Tutor
-from lyceum.nerdboard.quality import (
+from lyceum.nerdboard.repository.quality import (
     CHECKS_BY_NAME,
     QUALITY_CHECKS,
-    QualityResult,
     latest_overall_score,
     latest_quality_status,
     quality_history,
-    run_quality_checks,
 )
-from lyceum.nerdboard.quality_scoring import (
+from lyceum.nerdboard.scoring.quality import (
     MAX_SCORE,
+    QualityResult,
     QualityStatus,
     Thresholds,
     describe_outcome,
@@ -36,6 +35,7 @@ from lyceum.nerdboard.quality_scoring import (
     severity,
     status_for_score,
 )
+from lyceum.nerdboard.service.quality import run_quality_checks
 
 CLOCK = datetime(2025, 3, 15, 12, tzinfo=UTC)
 STUDENT_A, STUDENT_B, STUDENT_C = (uuid.UUID(int=n) for n in (1, 2, 3))

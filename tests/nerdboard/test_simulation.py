@@ -9,8 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.cache import build_cache
-from lyceum.nerdboard import bulk, repository, service
+from lyceum.nerdboard import repository, service
 from lyceum.nerdboard.marketplace import HISTORY_END
+from lyceum.nerdboard.repository import bulk
 from lyceum.nerdboard.runtime import SimulationWorker
 
 DAY = 86_400

@@ -48,7 +48,7 @@ from lyceum.core.operators import (
 )
 from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN, load_settings, reset_settings_cache
 from lyceum.nerdboard import POOL
-from lyceum.nerdboard.quality import QUALITY_CHECKS
+from lyceum.nerdboard.repository.quality import QUALITY_CHECKS
 from tests.fixtures.app import asgi_client, started_app
 from tests.fixtures.live import free_port, start_server, stop_server
 from tests.fixtures.private_pg import PrivatePostgres

@@ -21,12 +21,14 @@ from lyceum.core.cache import Cache, CacheResult
 from lyceum.core.db.session import session_dependency
 from lyceum.core.errors import Unavailable
 from lyceum.core.query import QueryParams
-from lyceum.nerdboard import forecast_service, schemas, service
 from lyceum.nerdboard import repository as repo
+from lyceum.nerdboard import schemas, service
 from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.events import TickBroadcaster, sse_frame
 from lyceum.nerdboard.forecasting.staffing import MIN_TARGET_UTILIZATION
 from lyceum.nerdboard.marketplace.catalog import SUBJECT_NAMES
+from lyceum.nerdboard.service import forecast as forecasts
+from lyceum.nerdboard.service import quality
 
 NerdboardSession = Annotated[
     AsyncSession, Depends(session_dependency(profile="nerdboard", pool=POOL), scope="function")
@@ -160,7 +162,7 @@ def router() -> APIRouter:
     ) -> Response:
         """Weekly demand forecast with 80/95 % intervals, staffing and shortfall alerts."""
         return _json(
-            await forecast_service.cached_forecast(
+            await forecasts.cached_forecast(
                 cache,
                 db,
                 weeks=params.weeks,
@@ -211,7 +213,7 @@ def router() -> APIRouter:
                 db,
                 "quality",
                 params.model_dump_json(),
-                lambda _clock: service.quality_report(db, history=params.history),
+                lambda _clock: quality.quality_report(db, history=params.history),
                 clocks,
             )
         )
@@ -219,7 +221,7 @@ def router() -> APIRouter:
     @api.post("/quality/run", response_model=schemas.QualityRunResponse)
     async def run_quality(_: Operator, db: NerdboardSession) -> schemas.QualityRunResponse:
         """Run every data-quality check now (over the week before the simulation clock)."""
-        return await service.run_quality(db)
+        return await quality.run_quality(db)
 
     # ---- simulation ----------------------------------------------------------------
 

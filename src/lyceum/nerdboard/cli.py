@@ -41,8 +41,8 @@ def quality(
     """Run every data-quality check now and log the results (data_quality_log)."""
     from datetime import timedelta
 
-    from lyceum.nerdboard.quality import run_quality_checks
-    from lyceum.nerdboard.quality_scoring import QualityResult
+    from lyceum.nerdboard.scoring.quality import QualityResult
+    from lyceum.nerdboard.service.quality import run_quality_checks
 
     settings_or_exit()
 
@@ -75,7 +75,7 @@ def backtest(
     origins: Annotated[int, typer.Option(min=1, max=26, help="Rolling forecast origins.")] = 8,
 ) -> None:
     """Forecast error (sMAPE, MASE) per subject on a rolling holdout, beside seasonal naive."""
-    from lyceum.nerdboard.forecast_service import backtest_subjects
+    from lyceum.nerdboard.service.forecast import backtest_subjects
 
     settings_or_exit()
 

@@ -19,7 +19,7 @@ from lyceum.core.db.copy import raw_asyncpg_connection
 from lyceum.core.db.session import session
 from lyceum.core.generation import Generator, PhaseTimer, reporter, run_generator
 from lyceum.core.generation_runs import latest_generation_run
-from lyceum.nerdboard import bulk, repository
+from lyceum.nerdboard import repository
 from lyceum.nerdboard.connection import POOL, PROFILE
 from lyceum.nerdboard.marketplace import (
     HISTORY_END,
@@ -28,7 +28,8 @@ from lyceum.nerdboard.marketplace import (
     generate_history,
     history_start,
 )
-from lyceum.nerdboard.quality import run_quality_checks
+from lyceum.nerdboard.repository import bulk
+from lyceum.nerdboard.service.quality import run_quality_checks
 from lyceum.nerdboard.simulation.clock import midnight
 
 if TYPE_CHECKING:

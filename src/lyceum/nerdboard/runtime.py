@@ -30,7 +30,7 @@ from datetime import date
 
 import orjson
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from lyceum.core.cache import Cache, build_cache
 from lyceum.core.db.copy import raw_asyncpg_connection
@@ -38,11 +38,13 @@ from lyceum.core.db.engine import get_engine
 from lyceum.core.db.session import session
 from lyceum.core.generation_runs import latest_generation_run
 from lyceum.core.settings import Settings
-from lyceum.nerdboard import bulk, forecast_service, repository, service
+from lyceum.nerdboard import repository, service
 from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.events import TickBroadcaster
 from lyceum.nerdboard.marketplace import MarketState, advance_day
-from lyceum.nerdboard.quality import run_quality_checks
+from lyceum.nerdboard.repository import bulk
+from lyceum.nerdboard.service import forecast
+from lyceum.nerdboard.service.quality import run_quality_checks
 from lyceum.nerdboard.simulation.clock import plan_tick
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ logger = logging.getLogger(__name__)
 # pg_try_advisory_lock key: "nerdboard simulation worker".
 WORKER_LOCK_KEY = 0x4E42_5349_4D00
 DEFAULT_SEED = 42
+# Seconds between attempts to take the ticker's lock (held elsewhere, or the database away).
+LOCK_RETRY_SECONDS = 5.0
 # Quality checks run after each simulated day, but at most this often in real time.
 QUALITY_MIN_INTERVAL_SECONDS = 5.0
 
@@ -142,7 +146,12 @@ class SimulationWorker:
                 await run_quality_checks(db)
         if self.cache is not None:
             async with session(profile="nerdboard", pool=POOL) as db:
-                await forecast_service.warm(self.cache, db)
+                await forecast.warm(self.cache, db)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 async def run_worker(
@@ -152,7 +161,13 @@ async def run_worker(
     cache: Cache | None = None,
     tick_seconds: float | None = None,
 ) -> None:
-    """Tick until `stop` is set, while holding the worker lock (else wait for it)."""
+    """Tick until `stop` is set, while holding the worker lock (else wait for it).
+
+    The lock lives as long as its connection: if the database goes away, the connection and
+    with it the lock are lost, so the loop notices (a liveness query on the lock connection
+    every tick), stops ticking, and waits to take the lock again once the database is back,
+    rather than ticking without it beside another worker that took it meanwhile.
+    """
     engine = get_engine(profile="nerdboard", pool=POOL, settings=settings)
     owned_cache = cache is None
     cache = cache or build_cache(settings.redis_url)
@@ -160,38 +175,54 @@ async def run_worker(
     worker = SimulationWorker(cache=cache)
     try:
         while not stop.is_set():
-            async with engine.connect() as lock_connection:
-                held = await lock_connection.scalar(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": WORKER_LOCK_KEY}
+            try:
+                await _hold_lock_and_tick(engine, worker, stop, interval)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning(
+                    "simulation worker lost the database (%s); trying again in %.0f s",
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                    LOCK_RETRY_SECONDS,
                 )
-                await lock_connection.commit()
-                if not held:
-                    # Another process ticks; check again later in case it goes away.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=5.0)
-                    continue
-                logger.info("simulation worker holds the lock; ticking every %.2f s", interval)
-                while not stop.is_set():
-                    started = time.monotonic()
-                    try:
-                        async with session(profile="nerdboard", pool=POOL) as db:
-                            outcome = await worker.tick(db)
-                        if outcome is not None:
-                            await worker.after_commit(outcome)
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception:
-                        logger.exception("simulation tick failed; retrying next tick")
-                    delay = max(0.0, interval - (time.monotonic() - started))
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=delay)
-                await lock_connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": WORKER_LOCK_KEY}
-                )
-                await lock_connection.commit()
+                await _pause(stop, LOCK_RETRY_SECONDS)
     finally:
         if owned_cache:
             await cache.close()
+
+
+async def _hold_lock_and_tick(
+    engine: AsyncEngine, worker: SimulationWorker, stop: asyncio.Event, interval: float
+) -> None:
+    async with engine.connect() as lock_connection:
+        held = await lock_connection.scalar(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": WORKER_LOCK_KEY}
+        )
+        await lock_connection.commit()
+        if not held:
+            # Another process ticks; check again later in case it goes away.
+            await _pause(stop, LOCK_RETRY_SECONDS)
+            return
+        logger.info("simulation worker holds the lock; ticking every %.2f s", interval)
+        while not stop.is_set():
+            started = time.monotonic()
+            # Still holding the lock? A dead connection raises, and the caller re-acquires.
+            await lock_connection.execute(text("SELECT 1"))
+            await lock_connection.commit()
+            try:
+                async with session(profile="nerdboard", pool=POOL) as db:
+                    outcome = await worker.tick(db)
+                if outcome is not None:
+                    await worker.after_commit(outcome)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("simulation tick failed; retrying next tick")
+            await _pause(stop, max(0.0, interval - (time.monotonic() - started)))
+        await lock_connection.execute(
+            text("SELECT pg_advisory_unlock(:key)"), {"key": WORKER_LOCK_KEY}
+        )
+        await lock_connection.commit()
 
 
 def kpi_event_builder(

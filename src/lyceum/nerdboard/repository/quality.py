@@ -1,8 +1,9 @@
-"""Nerdboard's data-quality checks as code, and their log in `nerdboard.data_quality_log`.
+"""Nerdboard's data-quality checks as SQL, and their log in `nerdboard.data_quality_log`.
 
 Each check is a declarative `QualityCheck`: one SQL query returning one row
 `(affected, checked, samples)` over a window `[since, until)` of *simulated* time, plus the
-thresholds that turn those counts into a 0-5 score and a status (`quality_scoring`).
+thresholds that turn those counts into a 0-5 score and a status (`scoring.quality`, pure);
+`service.quality` runs them.
 `until` defaults to the simulation clock (`simulation_state."current_date"`), never wall time.
 Queries may use the bind parameters `:since`, `:until`, `:clock` (timestamptz) and the check's
 own `params`; every query examines only the records whose time falls in the window (or a fixed
@@ -14,9 +15,8 @@ sessions of that day are those scheduled in [day 00:00 UTC, next day 00:00 UTC).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Float, Integer, Interval, bindparam, insert, select, text
@@ -25,9 +25,9 @@ from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
 
 from lyceum.core.errors import NotFound
-from lyceum.nerdboard import repository
 from lyceum.nerdboard.models import DataQualityLog
-from lyceum.nerdboard.quality_scoring import (
+from lyceum.nerdboard.repository.dashboard import read_clock
+from lyceum.nerdboard.scoring.quality import (
     FRESHNESS,
     INFORMATIONAL,
     MAX_SAMPLES,
@@ -41,9 +41,7 @@ from lyceum.nerdboard.quality_scoring import (
     QualityLogEntry,
     QualityResult,
     QualityStatus,
-    describe_outcome,
     overall_score,
-    score_check,
 )
 
 # --- SQL building blocks ---------------------------------------------------------------------
@@ -379,80 +377,40 @@ def _statement(check: QualityCheck) -> TextClause:
 async def simulation_clock(session: AsyncSession) -> datetime | None:
     """The simulation's current date, or None when the clock row is missing."""
     try:
-        return (await repository.read_clock(session)).current_date
+        return (await read_clock(session)).current_date
     except NotFound:
         return None
 
 
-def _require_aware(name: str, value: datetime) -> None:
-    if value.tzinfo is None:
-        raise ValueError(f"{name} must be timezone-aware, got {value!r}")
+async def measure(
+    session: AsyncSession, check: QualityCheck, since: datetime, until: datetime, clock: datetime
+) -> tuple[int, int, tuple[str, ...]]:
+    """Run one check's query over [since, until): (affected, checked, sample records)."""
+    values: dict[str, object] = {"since": since, "until": until, "clock": clock}
+    values.update(check.params)
+    row = (await session.execute(_statement(check), values)).one()
+    return int(row[0]), int(row[1]), tuple(row[2] or ())
 
 
-async def run_quality_checks(
-    session: AsyncSession,
-    *,
-    until: datetime | None = None,
-    window: timedelta = timedelta(days=7),
-    checked_at: datetime | None = None,
-    checks: Sequence[QualityCheck] | None = None,
-) -> list[QualityResult]:
-    """Run `checks` (default: all) over [until - window, until) and log one row per check.
-
-    `until` and `checked_at` default to the simulation clock (wall time if the clock row is
-    missing). Flushes, never commits: the caller owns the transaction.
-    """
-    if window <= timedelta(0):
-        raise ValueError(f"window must be positive, got {window}")
-    clock = await simulation_clock(session) or datetime.now(UTC)
-    end = until or clock
-    stamp = checked_at or clock
-    _require_aware("until", end)
-    _require_aware("checked_at", stamp)
-    start = end - window
-    results: list[QualityResult] = []
-    for check in QUALITY_CHECKS if checks is None else checks:
-        started = time.perf_counter()
-        values: dict[str, object] = {"since": start, "until": end, "clock": clock}
-        values.update(check.params)
-        row = (await session.execute(_statement(check), values)).one()
-        affected, checked, samples = int(row[0]), int(row[1]), tuple(row[2] or ())
-        score = score_check(affected, checked, check.thresholds)
-        results.append(
-            QualityResult(
-                check_name=check.name,
-                category=check.category,
-                status=score.status,
-                quality_score=score.quality_score,
-                affected_count=affected,
-                checked_count=checked,
-                samples=samples,
-                error_details=describe_outcome(
-                    check.message, check.params, affected, checked, samples
-                ),
-                checked_at=stamp,
-                window_start=start,
-                window_end=end,
-                elapsed_ms=(time.perf_counter() - started) * 1000.0,
-            )
-        )
-    if results:
-        await session.execute(
-            insert(DataQualityLog),
-            [
-                {
-                    "check_name": result.check_name,
-                    "status": result.status.value,
-                    "quality_score": result.quality_score,
-                    "affected_records_count": result.affected_count,
-                    "error_details": result.error_details,
-                    "checked_at": result.checked_at,
-                }
-                for result in results
-            ],
-        )
-        await session.flush()
-    return results
+async def log_results(session: AsyncSession, results: Sequence[QualityResult]) -> None:
+    """One `data_quality_log` row per result (flushed, not committed)."""
+    if not results:
+        return
+    await session.execute(
+        insert(DataQualityLog),
+        [
+            {
+                "check_name": result.check_name,
+                "status": result.status.value,
+                "quality_score": result.quality_score,
+                "affected_records_count": result.affected_count,
+                "error_details": result.error_details,
+                "checked_at": result.checked_at,
+            }
+            for result in results
+        ],
+    )
+    await session.flush()
 
 
 def _entry(row: DataQualityLog) -> QualityLogEntry:
@@ -525,7 +483,8 @@ __all__ = [
     "QualityStatus",
     "latest_overall_score",
     "latest_quality_status",
+    "log_results",
+    "measure",
     "quality_history",
-    "run_quality_checks",
     "simulation_clock",
 ]

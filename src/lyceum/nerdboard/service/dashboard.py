@@ -1,4 +1,4 @@
-"""Nerdboard's use cases: dashboard reads (cached) and simulation controls.
+"""Nerdboard's dashboard reads (cached).
 
 Every dashboard response is cached as JSON bytes under a key that carries the simulation
 clock's version (`simulation_state.updated_at`, which every tick moves). A request made
@@ -15,15 +15,12 @@ from datetime import UTC, date, timedelta
 
 import numpy as np
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core import jobs
 from lyceum.core.cache import Cache, CacheResult
-from lyceum.core.errors import Conflict
-from lyceum.nerdboard import quality, repository, schemas
-from lyceum.nerdboard.quality_scoring import QualityLogEntry
-from lyceum.nerdboard.simulation.clock import midnight, validate_speed
+from lyceum.nerdboard import repository, schemas
+from lyceum.nerdboard.repository import quality
+from lyceum.nerdboard.simulation.clock import midnight
 
 CACHE_TAG = "nerdboard"
 # Entries outlive no more than this even if no tick ever invalidates them.
@@ -154,16 +151,7 @@ async def overview(
     over_target = sorted(
         s for s in total if total[s] > 0 and used[s] / total[s] > target_utilization
     )
-    health = (
-        await session.execute(
-            text(
-                "SELECT avg(health_score), count(*) FILTER (WHERE health_score < 40)"
-                " FROM nerdboard.health_metrics WHERE date = ("
-                "  SELECT max(date) FROM nerdboard.health_metrics WHERE date <= :now)"
-            ),
-            {"now": clock.current_date},
-        )
-    ).one()
+    health = await repository.health_summary(session, clock.current_date)
     quality_score = await quality.latest_overall_score(session)
     change = (
         None
@@ -293,106 +281,3 @@ async def customer_health(
         ],
         at_risk=[schemas.AtRiskCustomer(**row) for row in at_risk],
     )
-
-
-# ---- simulation controls -----------------------------------------------------------
-
-
-def state_model(clock: repository.ClockRow) -> schemas.SimulationState:
-    return schemas.SimulationState(
-        current_date=clock.current_date,
-        speed_multiplier=clock.speed_multiplier,
-        is_running=clock.is_running,
-        last_event=clock.last_event,
-        updated_at=clock.updated_at,
-    )
-
-
-async def start(session: AsyncSession, speed: int | None, who: str) -> repository.ClockRow:
-    clock = await repository.read_clock(session, for_update=True)
-    if clock.is_running:
-        raise Conflict("the simulation is already running")
-    if speed is not None:
-        validate_speed(speed)
-    return await repository.write_clock(
-        session,
-        is_running=True,
-        speed_multiplier=speed,
-        last_event=f"started by {who} at {speed or clock.speed_multiplier}x",
-    )
-
-
-async def pause(session: AsyncSession, who: str) -> repository.ClockRow:
-    clock = await repository.read_clock(session, for_update=True)
-    if not clock.is_running:
-        raise Conflict("the simulation is not running")
-    return await repository.write_clock(session, is_running=False, last_event=f"paused by {who}")
-
-
-async def resume(session: AsyncSession, who: str) -> repository.ClockRow:
-    clock = await repository.read_clock(session, for_update=True)
-    if clock.is_running:
-        raise Conflict("the simulation is already running")
-    return await repository.write_clock(session, is_running=True, last_event=f"resumed by {who}")
-
-
-async def set_speed(session: AsyncSession, speed: int, who: str) -> repository.ClockRow:
-    validate_speed(speed)
-    await repository.read_clock(session, for_update=True)
-    return await repository.write_clock(
-        session, speed_multiplier=speed, last_event=f"speed set to {speed}x by {who}"
-    )
-
-
-# ---- data quality ------------------------------------------------------------------
-
-
-def _quality_row(entry: QualityLogEntry) -> schemas.QualityCheckStatus:
-    return schemas.QualityCheckStatus(
-        check_name=entry.check_name,
-        status=entry.status,
-        quality_score=entry.quality_score,
-        affected_records_count=entry.affected_records_count,
-        error_details=entry.error_details,
-        checked_at=entry.checked_at,
-    )
-
-
-async def quality_report(session: AsyncSession, *, history: int) -> schemas.QualityResponse:
-    latest = await quality.latest_quality_status(session)
-    recent = await quality.quality_history(session, limit=history) if history else []
-    return schemas.QualityResponse(
-        overall_score=None
-        if not latest
-        else round(sum(e.quality_score for e in latest) / len(latest), 3),
-        checks=[_quality_row(e) for e in latest],
-        history=[_quality_row(e) for e in recent],
-    )
-
-
-async def run_quality(session: AsyncSession) -> schemas.QualityRunResponse:
-    results = await quality.run_quality_checks(session)
-    return schemas.QualityRunResponse(
-        checks=[
-            schemas.QualityCheckStatus(
-                check_name=r.check_name,
-                status=r.status,
-                quality_score=r.quality_score,
-                affected_records_count=r.affected_count,
-                error_details=r.error_details,
-                checked_at=r.checked_at,
-            )
-            for r in results
-        ]
-    )
-
-
-# ---- reset --------------------------------------------------------------------------
-
-RESET_JOB = "nerdboard:reset_history"
-
-
-async def request_reset(session: AsyncSession, who: str) -> int:
-    """Queue the history rebuild in the caller's transaction; Conflict (409) while one is
-    already queued or running. The job's id."""
-    return await jobs.defer_exclusive(session, RESET_JOB, lock=RESET_JOB, who=who)

@@ -189,6 +189,22 @@ async def latest_health_date(session: AsyncSession, until: datetime) -> datetime
     return value if isinstance(value, datetime) else None
 
 
+async def health_summary(session: AsyncSession, now: datetime) -> tuple[float | None, int]:
+    """The latest week's average health score (None before any) and how many customers
+    score below 40, as of `now`."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT avg(health_score), count(*) FILTER (WHERE health_score < 40)"
+                " FROM nerdboard.health_metrics WHERE date = ("
+                "  SELECT max(date) FROM nerdboard.health_metrics WHERE date <= :now)"
+            ),
+            {"now": now},
+        )
+    ).one()
+    return (None if row[0] is None else float(row[0])), int(row[1])
+
+
 async def health_scores(session: AsyncSession, on: datetime) -> npt.NDArray[np.float64]:
     rows = await session.execute(
         text("SELECT health_score FROM nerdboard.health_metrics WHERE date = :on"), {"on": on}
@@ -277,6 +293,7 @@ __all__ = [
     "capacity_series",
     "daily_demand_hours",
     "health_scores",
+    "health_summary",
     "history_run",
     "latest_health_date",
     "notify_tick",

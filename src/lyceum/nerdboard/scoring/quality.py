@@ -1,6 +1,7 @@
 """The pure half of Nerdboard's data-quality checks: their types, scoring and wording.
 
-No database here (the SQL and the runner are in `lyceum.nerdboard.quality`). The rule, per check:
+No database here (the SQL is `repository.quality`, the runner `service.quality`). The rule,
+per check:
 
 - share = affected / checked, clipped to [0, 1]; affected records with nothing checked count as
   a share of 1 (the check found problems but has no population to dilute them).
@@ -175,7 +176,7 @@ def worst_status(statuses: Iterable[QualityStatus]) -> QualityStatus:
     return max(statuses, key=severity, default=QualityStatus.PASSED)
 
 
-# Threshold policies shared by the checks in `lyceum.nerdboard.quality`.
+# Threshold policies shared by the checks in `repository.quality`.
 # A defect the schema should make impossible fails at once; the score shows its extent.
 STRICT = Thresholds(zero_share=0.01, warn_below=5.0, fail_below=5.0)
 # Implausible values or duplicates: any is a warning, 2.5 % of the records a failure.
