@@ -43,7 +43,6 @@ from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.events import TickBroadcaster
 from lyceum.nerdboard.marketplace import MarketState, advance_day
 from lyceum.nerdboard.repository import bulk
-from lyceum.nerdboard.service import forecast
 from lyceum.nerdboard.service.quality import run_quality_checks
 from lyceum.nerdboard.simulation.clock import plan_tick
 
@@ -136,6 +135,10 @@ class SimulationWorker:
 
     async def after_commit(self, outcome: TickOutcome) -> None:
         """Drop stale dashboard entries; run the scheduled quality checks; warm forecasts."""
+        # Imported on first use: statsmodels and scipy.stats take seconds to import, which
+        # every `lyceum worker` would otherwise pay at start even with the clock paused.
+        from lyceum.nerdboard.service import forecast
+
         if self.cache is not None:
             await self.cache.invalidate_tag(service.CACHE_TAG)
         if not outcome.days_written:
