@@ -37,6 +37,14 @@ AppLifespan = Callable[["Settings", "Cache"], AbstractAsyncContextManager[Mappin
 
 
 @dataclass(frozen=True)
+class NavLink:
+    """One entry of an app's navigation: a label and a page path (under /<app>)."""
+
+    label: str
+    path: str
+
+
+@dataclass(frozen=True)
 class AppSpec:
     """An app, as the edges see it. The factories are lazy: registering the app imports none of
     its routes, commands or models, so `lyceum --help` does not load NumPy or FastAPI routes
@@ -50,8 +58,12 @@ class AppSpec:
     models_module: str | None = None
     # `<app>/api.py`: mounted by the web edge under /api/<name>.
     router: Callable[[], APIRouter] | None = None
-    # `<app>/pages.py`: the app's web pages, mounted by the web edge under /<name>.
+    # `<app>/pages.py`: the app's web pages, mounted by the web edge under /<name>, its
+    # templates in `<app>/templates/<name>/`, and the navigation the shell shows for it.
     pages: Callable[[], APIRouter] | None = None
+    nav: tuple[NavLink, ...] = ()
+    # For an app without pages yet: what the home page says is coming, in one sentence.
+    pages_coming: str = ""
     # `<app>/cli.py`: `lyceum <name> …`.
     cli: Callable[[], typer.Typer] | None = None
     # Subpackages holding pure logic (no database, driver, web or cache imports); the import

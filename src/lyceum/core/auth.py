@@ -10,9 +10,8 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import jwt
 from argon2 import PasswordHasher, Type
@@ -20,8 +19,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from lyceum.core import sessions
 from lyceum.core.access import SIGNED_IN, AccessPolicy, declare_access
 from lyceum.core.errors import Forbidden, Unauthorized
+from lyceum.core.principal import JWT_ALGORITHM, Principal
 from lyceum.core.settings import Settings, get_settings
 
 # ---- passwords ---------------------------------------------------------------
@@ -89,23 +90,8 @@ def verify_and_maybe_rehash(
 
 # ---- tokens ------------------------------------------------------------------
 
-# Pinned: the token's own header never chooses the algorithm (no `none`, no
-# RS256/HS256 key confusion, no silent upgrade to another HMAC).
-JWT_ALGORITHM = "HS256"
 _RESERVED_CLAIMS = frozenset({"sub", "roles", "aud", "iat", "nbf", "exp", "jti"})
 _INVALID_TOKEN = 'Bearer error="invalid_token"'  # noqa: S105 - an RFC 6750 header value
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling, and with which roles; `via` tells a real login from the demo token."""
-
-    subject: str
-    roles: frozenset[str]
-    via: Literal["jwt", "demo_token"]
-
-    def has_any_role(self, *roles: str) -> bool:
-        return not self.roles.isdisjoint(roles)
 
 
 def issue_token(
@@ -227,13 +213,47 @@ BEARER_SCHEME = HTTPBearer(
 )
 
 
+async def _presented_csrf(request: Request) -> str | None:
+    presented = request.headers.get(sessions.CSRF_HEADER)
+    if presented is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        # A plain HTML form cannot set headers; Starlette keeps the parsed form, so the
+        # route still reads it.
+        value = (await request.form()).get(sessions.CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    return presented
+
+
+async def session_principal(request: Request, settings: Settings) -> Principal | None:
+    """The caller a browser session cookie stands for (None without a valid one). A request
+    that changes something must also present the session's CSRF token, or it is Forbidden."""
+    session = sessions.read_session(request.cookies.get(sessions.SESSION_COOKIE), settings)
+    if session is None:
+        return None
+    if request.method not in sessions.SAFE_METHODS and not sessions.csrf_matches(
+        session.csrf, await _presented_csrf(request)
+    ):
+        raise Forbidden(
+            "this request changes something and lacks the page's CSRF token; reload the page"
+            " and try again",
+            details={"reason": "csrf"},
+        )
+    return session.principal
+
+
 @declare_access(SIGNED_IN)
 async def get_principal(
     request: Request,
     _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)] = None,
 ) -> Principal:
-    """The authenticated caller, or Unauthorized."""
+    """The authenticated caller, or Unauthorized: a bearer token when an Authorization header
+    is sent (API clients), else the browser's session cookie (the pages and what they fetch)."""
     settings = request_settings(request)
+    if "Authorization" not in request.headers:
+        from_session = await session_principal(request, settings)
+        if from_session is not None:
+            return from_session
     token = _bearer_token(request)
     demo_token = settings.effective_demo_token  # None outside development
     # Constant-time comparison so response timing reveals nothing about the token.
@@ -259,3 +279,22 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     return dependency
+
+
+__all__ = [
+    "BEARER_SCHEME",
+    "DEMO_ROLES",
+    "JWT_ALGORITHM",
+    "Principal",
+    "default_password_hasher",
+    "get_principal",
+    "hash_password",
+    "issue_token",
+    "needs_rehash",
+    "request_settings",
+    "require_roles",
+    "session_principal",
+    "verify_and_maybe_rehash",
+    "verify_password",
+    "verify_token",
+]

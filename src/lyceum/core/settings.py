@@ -183,6 +183,8 @@ class Settings(BaseSettings):
     demo_token: SecretStr | None = None
     jwt_audience: str = "lyceum"
     jwt_ttl_seconds: int = Field(default=3600, gt=0)
+    # A browser session (the web pages' signed cookie) lasts this long; then sign in again.
+    session_ttl_seconds: int = Field(default=8 * 3600, gt=0, le=30 * 86_400)
 
     @field_validator("env", mode="before")
     @classmethod

@@ -27,7 +27,7 @@ from lyceum.core.db.engine import Engines, activate
 from lyceum.core.jobs import build_job_app
 from lyceum.core.ratelimit import build_attempt_limiter
 from lyceum.core.settings import Settings, get_settings
-from lyceum.web import auth_routes, health
+from lyceum.web import assets, auth_routes, health, shell
 from lyceum.web.access import document_access
 from lyceum.web.docs import install_docs
 from lyceum.web.errors import ERROR_RESPONSES, install_error_handlers
@@ -35,6 +35,7 @@ from lyceum.web.health import VERSION
 from lyceum.web.limits import BodyLimitMiddleware
 from lyceum.web.query_params import reject_repeated_query_parameters
 from lyceum.web.security import SecurityHeadersMiddleware
+from lyceum.web.templating import PageRenderer, build_templates
 
 
 class LyceumAPI(FastAPI):
@@ -181,6 +182,10 @@ def create_app(
         allow_headers=["*"],
     )
     install_docs(app, "Lyceum")
+    # The page shell: its templates (with every app's), assets, home and sign-in pages.
+    app.state.render_page = PageRenderer(build_templates(specs))
+    app.include_router(assets.router())
+    app.include_router(shell.router())
     app.include_router(health.router, prefix="/health", tags=["health"])
     app.include_router(auth_routes.router, prefix="/api/auth", tags=["auth"])
     for spec in specs:

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.access import public
 from lyceum.core.auth import Principal, get_principal, issue_token, request_settings
-from lyceum.core.db.availability import database_unavailable
 from lyceum.core.db.session import get_db_session
-from lyceum.core.errors import Unavailable
-from lyceum.core.operators import MAX_PASSWORD_LENGTH, InvalidEmail, authenticate, normalise_email
+from lyceum.core.operators import MAX_PASSWORD_LENGTH, InvalidEmail, normalise_email
 from lyceum.core.ratelimit import SignInThrottle
 from lyceum.core.request import RequestBody
 from lyceum.core.settings import Settings
 from lyceum.web.errors import ErrorResponse
+from lyceum.web.sign_in import check_credentials, client_address, login_throttle
 
 router = APIRouter()
 
@@ -59,7 +58,7 @@ class TokenResponse(BaseModel):
 class PrincipalResponse(BaseModel):
     subject: str
     roles: list[str]
-    via: Literal["jwt", "demo_token"]
+    via: Literal["jwt", "demo_token", "session"]
 
 
 THROTTLED: dict[int | str, dict[str, Any]] = {
@@ -76,10 +75,6 @@ THROTTLED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def login_throttle(request: Request, settings: AppSettings) -> SignInThrottle:
-    return SignInThrottle.from_settings(request.app.state.login_limiter, settings, "login")
-
-
 # Public: this is where a caller without a token gets one.
 @router.post(
     "/login", response_model=TokenResponse, responses=THROTTLED, dependencies=[Depends(public)]
@@ -92,24 +87,9 @@ async def login(
     request: Request,
     throttle: Annotated[SignInThrottle, Depends(login_throttle)],
 ) -> TokenResponse:
-    # The socket's peer: `lyceum serve` trusts no forwarding headers (proxy_headers=False).
-    address = request.client.host if request.client else "unknown"
-    blocked = await throttle.attempt(body.email, address)
-    if blocked is not None:
-        raise HTTPException(
-            429,
-            f"too many failed sign-in attempts; try again in {blocked.retry_after} seconds",
-            headers={"Retry-After": str(blocked.retry_after)},
-        )
-    try:
-        operator = await authenticate(
-            db, body.email, body.password, demo_allowed=settings.is_development
-        )
-    except Exception as exc:
-        if isinstance(exc, Unavailable) or database_unavailable(exc) is not None:
-            await throttle.undecided(body.email, address)
-        raise
-    await throttle.succeeded(body.email, address)
+    operator = await check_credentials(
+        db, settings, throttle, body.email, body.password, client_address(request)
+    )
     token = issue_token(
         str(operator.id),
         list(operator.roles),

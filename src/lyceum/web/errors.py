@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from lyceum.core.auth import request_settings
 from lyceum.core.db.availability import Reason, database_unavailable
 from lyceum.core.errors import LyceumError, ServiceUnavailable, error_body
+from lyceum.web.page_errors import for_pages
 
 logger = logging.getLogger("lyceum.web.errors")
 
@@ -269,10 +270,10 @@ async def internal_error_handler(request: Request, exc: Exception) -> Response:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(LyceumError, lyceum_error_handler)
-    app.add_exception_handler(RequestValidationError, validation_error_handler)
-    app.add_exception_handler(StarletteHTTPException, http_exception_handler)
-    app.add_exception_handler(DBAPIError, database_error_handler)
+    app.add_exception_handler(LyceumError, for_pages(lyceum_error_handler))
+    app.add_exception_handler(RequestValidationError, for_pages(validation_error_handler))
+    app.add_exception_handler(StarletteHTTPException, for_pages(http_exception_handler))
+    app.add_exception_handler(DBAPIError, for_pages(database_error_handler))
     # Registered by class so that these are answered here, without ServerErrorMiddleware's
     # re-raise and traceback, when they mean "the database cannot serve right now".
     for dependency_error in (
@@ -282,10 +283,10 @@ def install_error_handlers(app: FastAPI) -> None:
         asyncpg.exceptions.InterfaceError,
         RedisError,
     ):
-        app.add_exception_handler(dependency_error, dependency_error_handler)
+        app.add_exception_handler(dependency_error, for_pages(dependency_error_handler))
     # Starlette routes Exception to ServerErrorMiddleware: it answers with this handler
     # and then re-raises so the server logs it too.
-    app.add_exception_handler(Exception, internal_error_handler)
+    app.add_exception_handler(Exception, for_pages(internal_error_handler))
 
 
 __all__ = [

@@ -44,7 +44,11 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         secure = self.https_only or scope.get("scheme") == "https"
-        authenticated = "authorization" in Headers(scope=scope)
+        request_headers = Headers(scope=scope)
+        # A bearer token, or a browser session cookie (the pages and what they fetch).
+        authenticated = "authorization" in request_headers or (
+            "lyceum_session=" in request_headers.get("cookie", "")
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
