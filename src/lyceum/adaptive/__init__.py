@@ -47,6 +47,10 @@ app_spec = AppSpec(
     models_module="lyceum.adaptive.models",
     router=_router,
     cli=_cli,
+    pages_coming=(
+        "Pages for students and teachers (mastery, the next question, study plans) come w"
+        "ith the mastery model and offline sync."
+    ),
     tasks=_tasks,
     pure_packages=("synthetic",),
     generate=_generate,

@@ -85,6 +85,10 @@ app_spec = AppSpec(
     models_module="lyceum.mathvidya.models",
     router=_router,
     cli=_cli,
+    pages_coming=(
+        "Pages for students, parents and teachers (plans, practice papers, marking under "
+        "the SLA, the leaderboard) come with accounts and exams."
+    ),
     pure_packages=("synthetic",),
     generate=_generate,
     tasks=_tasks,

@@ -83,6 +83,10 @@ app_spec = AppSpec(
     models_module="lyceum.tutormax.models",
     router=_router,
     cli=_cli,
+    pages_coming=(
+        "Pages for tutor-success managers (who is slipping, why, what to do, and whether "
+        "it worked) come with the evaluation engine and the churn model."
+    ),
     tasks=_tasks,
     pure_packages=("synthetic",),
     generate=_generate,
