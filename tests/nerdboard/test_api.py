@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -181,6 +182,23 @@ async def test_quality_reports_every_check(api: httpx.AsyncClient) -> None:
     assert 0 <= body["overall_score"] <= 5
     run = await api.post(f"{BASE}/quality/run", headers=DEMO)
     assert run.status_code == 200 and len(run.json()["checks"]) == len(body["checks"])
+
+
+async def test_running_the_checks_drops_the_cached_report(api: httpx.AsyncClient) -> None:
+    # With the simulation paused the clock never moves: without dropping the cached report,
+    # the page would show the old results after "run checks now".
+    url = f"{BASE}/quality?history=500"
+    before = (await api.get(url, headers=DEMO)).json()
+    assert (await api.get(url, headers=DEMO)).headers["X-Cache"] == "hit"
+    run = (await api.post(f"{BASE}/quality/run", headers=DEMO)).json()
+    after = await api.get(url, headers=DEMO)
+    assert after.headers["X-Cache"] == "miss"
+    checked_at = {c["checked_at"] for c in run["checks"]}
+
+    def runs_at_that_time(report: dict[str, Any]) -> int:
+        return sum(entry["checked_at"] in checked_at for entry in report["history"])
+
+    assert runs_at_that_time(after.json()) == runs_at_that_time(before) + len(run["checks"])
 
 
 async def test_simulation_controls(api: httpx.AsyncClient) -> None:

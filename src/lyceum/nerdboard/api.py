@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, status
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
@@ -136,19 +136,13 @@ def router() -> APIRouter:
     ) -> Response:
         """Capacity, bookings and utilization per subject, by day or ISO week."""
         return _json(
-            await service.cached(
+            await service.cached_capacity(
                 cache,
                 db,
-                "capacity",
-                params.model_dump_json(),
-                lambda clock: service.capacity(
-                    db,
-                    clock,
-                    days=params.days,
-                    subject=params.subject,
-                    granularity=params.granularity,
-                ),
-                clocks,
+                days=params.days,
+                subject=params.subject,
+                granularity=params.granularity,
+                clocks=clocks,
             )
         )
 
@@ -182,19 +176,13 @@ def router() -> APIRouter:
     ) -> Response:
         """Distribution of the latest weekly health scores and the customers most at risk."""
         return _json(
-            await service.cached(
+            await service.cached_customer_health(
                 cache,
                 db,
-                "customer-health",
-                params.model_dump_json(),
-                lambda clock: service.customer_health(
-                    db,
-                    clock,
-                    at_risk_below=params.at_risk_below,
-                    limit=params.limit,
-                    bins=params.bins,
-                ),
-                clocks,
+                at_risk_below=params.at_risk_below,
+                limit=params.limit,
+                bins=params.bins,
+                clocks=clocks,
             )
         )
 
@@ -207,20 +195,16 @@ def router() -> APIRouter:
         params: Annotated[QualityParams, Query()],
     ) -> Response:
         """Each check's latest result, the overall 0-5 score, and recent runs."""
-        return _json(
-            await service.cached(
-                cache,
-                db,
-                "quality",
-                params.model_dump_json(),
-                lambda _clock: quality.quality_report(db, history=params.history),
-                clocks,
-            )
-        )
+        return _json(await quality.cached_quality(cache, db, history=params.history, clocks=clocks))
 
     @api.post("/quality/run", response_model=schemas.QualityRunResponse)
-    async def run_quality(_: Operator, db: NerdboardSession) -> schemas.QualityRunResponse:
+    async def run_quality(
+        _: Operator, db: NerdboardSession, cache: CacheDep, after: BackgroundTasks
+    ) -> schemas.QualityRunResponse:
         """Run every data-quality check now (over the week before the simulation clock)."""
+        # Background tasks run after the session's commit: a report read in between is
+        # rebuilt from the committed run, never cached from before it.
+        after.add_task(quality.forget_cached_reports, cache)
         return await quality.run_quality(db)
 
     # ---- simulation ----------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Static assets served from our own origin: the shell's own CSS and JavaScript
-(`web/static/`, written here) and plotly.js as the `plotly` wheel ships it
+(`web/static/`, written here), each app's page scripts (`<app>/static/`, under
+`/static/app/<app>/`), and plotly.js as the `plotly` wheel ships it
 (`plotly/package_data/plotly.min.js`: nothing is copied into the repository, and no page
 loads anything from another origin, so the pages work with no network).
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -40,6 +42,8 @@ def _package_dir(name: str) -> Path:
 PLOTLY_JS = _package_dir("plotly") / "package_data" / "plotly.min.js"
 OWN_PREFIX = "/static/lyceum"
 VENDOR_PREFIX = "/static/vendor"
+APP_PREFIX = "/static/app"
+APP_NAME = re.compile(r"[a-z][a-z0-9_]*")
 VENDORED = {"plotly.min.js": PLOTLY_JS}
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -74,10 +78,26 @@ def _own_file(name: str) -> Path:
     return candidate
 
 
+def _app_file(app: str, name: str) -> Path:
+    # An app's assets are the files directly in `lyceum/<app>/static/`.
+    spec = find_spec(f"lyceum.{app}") if APP_NAME.fullmatch(app) else None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for location in locations:
+        folder = (Path(location) / "static").resolve()
+        candidate = (folder / name).resolve()
+        if candidate.parent == folder and candidate.is_file():
+            return candidate
+    raise NotFound(f"no asset named {name!r} for {app!r}")
+
+
 def asset_url(name: str) -> str:
-    """The URL of an asset with its content hash (`plotly.min.js` is the vendored one)."""
+    """The URL of an asset with its content hash: `lyceum.css` (the shell's own),
+    `nerdboard/pages.js` (an app's, from `lyceum/nerdboard/static/`), or `plotly.min.js`."""
     if name in VENDORED:
         return f"{VENDOR_PREFIX}/{name}?v={load_asset(VENDORED[name]).digest}"
+    if "/" in name:
+        app, _, file_name = name.partition("/")
+        return f"{APP_PREFIX}/{app}/{file_name}?v={load_asset(_app_file(app, file_name)).digest}"
     return f"{OWN_PREFIX}/{name}?v={load_asset(_own_file(name)).digest}"
 
 
@@ -107,7 +127,21 @@ def router() -> APIRouter:
             raise NotFound(f"no vendored asset named {name!r}")
         return _respond(load_asset(path), accept_encoding)
 
+    @assets.get(APP_PREFIX + "/{app}/{name}")
+    async def app_asset(
+        app: AssetName, name: AssetName, accept_encoding: AcceptEncoding = None
+    ) -> Response:
+        return _respond(load_asset(_app_file(app, name)), accept_encoding)
+
     return assets
 
 
-__all__ = ["OWN_PREFIX", "PLOTLY_JS", "VENDOR_PREFIX", "asset_url", "load_asset", "router"]
+__all__ = [
+    "APP_PREFIX",
+    "OWN_PREFIX",
+    "PLOTLY_JS",
+    "VENDOR_PREFIX",
+    "asset_url",
+    "load_asset",
+    "router",
+]

@@ -97,6 +97,7 @@ async def cached(
     params: str,
     build: Callable[[repository.ClockRow], Awaitable[BaseModel]],
     clocks: ClockCache | None = None,
+    tags: tuple[str, ...] = (),
 ) -> CacheResult:
     """The response for `name` with `params` at the current simulation tick, as JSON bytes."""
     clock = await (clocks.get(session) if clocks else repository.read_clock(session))
@@ -105,7 +106,7 @@ async def cached(
         return (await build(clock)).model_dump_json().encode()
 
     key = f"nerdboard:{clock_version(clock)}:{name}:{params}"
-    return await cache.fetch_bytes(key, load, CACHE_TTL_SECONDS, tags=(CACHE_TAG,))
+    return await cache.fetch_bytes(key, load, CACHE_TTL_SECONDS, tags=(CACHE_TAG, *tags))
 
 
 # ---- overview -----------------------------------------------------------------------
@@ -185,6 +186,28 @@ async def overview(
 # ---- capacity -----------------------------------------------------------------------
 
 
+async def cached_capacity(
+    cache: Cache,
+    session: AsyncSession,
+    *,
+    days: int,
+    subject: str | None,
+    granularity: str,
+    clocks: ClockCache | None = None,
+) -> CacheResult:
+    """GET /capacity and the capacity page share the entry."""
+    return await cached(
+        cache,
+        session,
+        "capacity",
+        f"days={days}:subject={subject}:granularity={granularity}",
+        lambda clock: capacity(
+            session, clock, days=days, subject=subject, granularity=granularity
+        ),
+        clocks,
+    )
+
+
 async def capacity(
     session: AsyncSession,
     clock: repository.ClockRow,
@@ -240,6 +263,28 @@ async def capacity(
 
 
 # ---- customer health ---------------------------------------------------------------
+
+
+async def cached_customer_health(
+    cache: Cache,
+    session: AsyncSession,
+    *,
+    at_risk_below: float,
+    limit: int,
+    bins: int,
+    clocks: ClockCache | None = None,
+) -> CacheResult:
+    """GET /customer-health and the customers page share the entry."""
+    return await cached(
+        cache,
+        session,
+        "customer-health",
+        f"below={at_risk_below}:limit={limit}:bins={bins}",
+        lambda clock: customer_health(
+            session, clock, at_risk_below=at_risk_below, limit=limit, bins=bins
+        ),
+        clocks,
+    )
 
 
 async def customer_health(

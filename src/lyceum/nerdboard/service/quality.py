@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lyceum.core.cache import Cache, CacheResult
 from lyceum.nerdboard import schemas
 from lyceum.nerdboard.repository import quality
 from lyceum.nerdboard.scoring.quality import (
@@ -18,6 +19,7 @@ from lyceum.nerdboard.scoring.quality import (
     describe_outcome,
     score_check,
 )
+from lyceum.nerdboard.service.dashboard import ClockCache, cached
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -94,6 +96,30 @@ async def quality_report(session: AsyncSession, *, history: int) -> schemas.Qual
         checks=[_quality_row(e) for e in latest],
         history=[_quality_row(e) for e in recent],
     )
+
+
+# A run of the checks drops the cached reports at once (after its commit), instead of leaving
+# them until the next tick: with the simulation paused that could be minutes.
+QUALITY_CACHE_TAG = "nerdboard-quality"
+
+
+async def cached_quality(
+    cache: Cache, session: AsyncSession, *, history: int, clocks: ClockCache | None = None
+) -> CacheResult:
+    """GET /quality and the data-quality page share the entry."""
+    return await cached(
+        cache,
+        session,
+        "quality",
+        f"history={history}",
+        lambda _clock: quality_report(session, history=history),
+        clocks,
+        tags=(QUALITY_CACHE_TAG,),
+    )
+
+
+async def forget_cached_reports(cache: Cache) -> None:
+    await cache.invalidate_tag(QUALITY_CACHE_TAG)
 
 
 async def run_quality(session: AsyncSession) -> schemas.QualityRunResponse:
