@@ -88,6 +88,9 @@
     node.textContent = iso.slice(0, 16).replace("T", " ") + " UTC";
   }
 
+  // The stream writes "+00:00", the API "Z": compare instants, not strings.
+  function later(iso, than) { return !than || Date.parse(iso) > Date.parse(than); }
+
   var refreshing = null;
   var refreshAgain = false;
 
@@ -115,7 +118,7 @@
       lastTickAt = Date.now();
       setStatus(true);
     }
-    if (clock && clock > shownClock) {
+    if (clock && later(clock, shownClock)) {
       shownClock = clock;
       setClock(clock);
       if (page === "overview" && event.overview) {
@@ -174,6 +177,8 @@
   };
 
   function renderTiles(overview) {
+    if (byId("week-start")) byId("week-start").textContent = overview.week_start;
+    if (byId("week-end")) byId("week-end").textContent = overview.week_end;
     Object.keys(TILES).forEach(function (key) {
       var tile = document.querySelector('.tile[data-kpi="' + key + '"]');
       if (!tile) return;
@@ -516,7 +521,7 @@
     var state = data.simulation;
     setClock(state.current_date);
     setStatus(state.is_running);
-    if (state.current_date > shownClock) shownClock = state.current_date;
+    if (later(state.current_date, shownClock)) shownClock = state.current_date;
     byId("sim-status").textContent = state.is_running ? "Running" : "Paused";
     byId("sim-speed-value").textContent = L.formatNumber(state.speed_multiplier, 0) + "×";
     var secondsPerDay = 86400 / state.speed_multiplier;
