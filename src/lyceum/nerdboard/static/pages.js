@@ -271,7 +271,7 @@
       colorscale: [[0, "#eef3fd"], [0.6, "#7aa0e8"], [0.85, "#f2b144"], [1, "#b3261e"]],
       colorbar: { title: { text: "%" }, thickness: 12 },
       hovertemplate: "%{y}<br>week of %{x}<br>%{z:.1f} % booked<extra></extra>",
-    }], { margin: { t: 10, r: 10, b: 50, l: 140 }, yaxis: { automargin: true } }, {
+    }], { margin: { t: 10, r: 10, b: 50, l: 140 }, yaxis: { automargin: true, autorange: "reversed" } }, {
       columns: [{ key: "subject", label: "Subject" }].concat(weeks.map(function (w) { return { key: w, label: w, numeric: true }; })),
       rows: heatRows,
     });
