@@ -31,7 +31,7 @@ def test_openloop_benchmark_reports_requests_and_pages_beside_one_operator(
         "BENCH_OPENLOOP_DATABASE": "openloop_smoke",
         "BENCH_NERDBOARD_SCALE": "small",
         "BENCH_OPENLOOP_OPERATORS": "3",
-        "BENCH_OPENLOOP_SECONDS": "5",
+        "BENCH_OPENLOOP_SECONDS": "3",
         "BENCH_OPENLOOP_RUNS": "1",
     }
     done = subprocess.run(
@@ -40,7 +40,7 @@ def test_openloop_benchmark_reports_requests_and_pages_beside_one_operator(
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
@@ -57,4 +57,4 @@ def test_openloop_benchmark_reports_requests_and_pages_beside_one_operator(
         assert all(v["n"] == measured["page"]["n"] for v in measured["per_endpoint"].values())
         assert measured["page"]["p95_ms"] >= measured["request"]["p50_ms"]
     # The worker ticked the simulation during the measurement (3600x: an hour a second).
-    assert run["many"]["simulated_hours"] >= 2
+    assert run["many"]["simulated_hours"] >= 1

@@ -112,6 +112,8 @@ class SimulationWorker:
     # The clock version this worker's last tick wrote: a control (pause, speed) may have
     # moved the clock since, and its entries are superseded too.
     _last_version: str | None = None
+    # Versions superseded by the previous tick, dropped after this one (see `after_commit`).
+    _retiring: tuple[str, ...] = ()
 
     async def _generation(self, db: AsyncSession) -> tuple[str, int]:
         run = await latest_generation_run(db, "nerdboard")
@@ -187,8 +189,13 @@ class SimulationWorker:
             logger.exception("building the pages' cache entries in the tick failed")
 
     async def after_commit(self, outcome: TickOutcome) -> None:
-        """Drop the superseded dashboard entries; when a day completed, warm its forecast,
-        then run the scheduled quality checks.
+        """Drop the entries of the versions the *previous* tick superseded; when a day
+        completed, warm its forecast, then run the scheduled quality checks.
+
+        One tick of grace: a web process serves the old version until the tick's NOTIFY
+        reaches it (or its clock is 0.25 s old), and dropping the old entries at the commit
+        made those requests rebuild them in the web process (measured: a few misses a minute
+        at 50 operators, many more on a loaded machine).
 
         The forecast first: until it is built, readers are served the previous day's (see
         `forecast.cached_forecast`), and the checks would only delay it by their queries.
@@ -198,8 +205,9 @@ class SimulationWorker:
         from lyceum.nerdboard.service import forecast
 
         if self.cache is not None:
-            for version in outcome.superseded:
+            for version in self._retiring:
                 await self.cache.invalidate_tag(version_tag(version))
+        self._retiring = outcome.superseded
         if not outcome.days_written:
             return
         if self.cache is not None:
