@@ -64,6 +64,7 @@ from _common import (
     timed_get,
     write_results,
 )
+from lyceum.nerdboard.service import page_views
 
 SCALE = os.environ.get("BENCH_NERDBOARD_SCALE", "default")
 OPERATORS = int(os.environ.get("BENCH_OPENLOOP_OPERATORS", "50"))
@@ -73,16 +74,9 @@ PAGE_INTERVAL = 5.0
 TICK_SECONDS = 1.0
 SPEED = 3600
 SEED = 13
-# Every read of the Nerdboard pages (the pages contract), loaded together as one "page".
-DASHBOARD = (
-    "/overview",
-    "/simulation",
-    "/capacity?days=90&granularity=day",
-    "/capacity?days=182&granularity=week",
-    "/forecast?weeks=8",
-    "/customer-health?limit=200",
-    "/quality?history=100",
-)
+# Every read of the Nerdboard pages, loaded together as one "page": the API calls their
+# scripts make (`service.page_views.API_CALLS`, the table the pages and the worker share).
+DASHBOARD = tuple(call.removeprefix(API) for call in page_views.API_CALLS.values())
 TARGET_REQUEST_P95_MS = 100.0
 TARGET_PAGE_P95_MS = 150.0
 

@@ -20,40 +20,21 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.cache import Cache, CacheResult
 from lyceum.core.pages import page_user, render
 from lyceum.core.principal import Principal
 from lyceum.nerdboard import repository as repo
 from lyceum.nerdboard import service
 from lyceum.nerdboard.dependencies import CacheDep, Clocks, NerdboardSession
-from lyceum.nerdboard.service import ClockCache, quality
-from lyceum.nerdboard.service import forecast as forecasts
+from lyceum.nerdboard.service import ClockCache, page_views
 from lyceum.nerdboard.simulation.clock import MAX_SPEED, MIN_SPEED
 
 Person = Annotated[Principal, Depends(page_user)]
 OPERATING_ROLES = ("operator", "admin")
-
-# The views the pages show, with the parameters their scripts pass to the API when they
-# refresh. Kept here so the pages, their scripts (which receive these URLs) and the dashboard
-# benchmarks agree on what "the whole dashboard" loads.
-CAPACITY_DAYS = {"day": 90, "week": 182}
-FORECAST_WEEKS = 8
-# The API's defaults for the threshold and the bins, so the page and GET
-# /customer-health?limit=200 share one cache entry.
-AT_RISK_BELOW = 40.0
-HEALTH_BINS = 10
-AT_RISK_LIMIT = 200
-QUALITY_HISTORY = 100
-API = "/api/nerdboard"
-PAGE_API_CALLS: dict[str, str] = {
-    "overview": f"{API}/overview",
-    "simulation": f"{API}/simulation",
-    "capacity_day": f"{API}/capacity?days={CAPACITY_DAYS['day']}&granularity=day",
-    "capacity_week": f"{API}/capacity?days={CAPACITY_DAYS['week']}&granularity=week",
-    "forecast": f"{API}/forecast?weeks={FORECAST_WEEKS}",
-    "customer_health": f"{API}/customer-health?limit={AT_RISK_LIMIT}",
-    "quality": f"{API}/quality?history={QUALITY_HISTORY}",
-}
+# The views, how they are read and refreshed: one table shared with the worker, which builds
+# them in every tick (`service.page_views`).
+VIEWS = page_views.VIEWS
+PAGE_API_CALLS = page_views.API_CALLS
+FORECAST_WEEKS = page_views.FORECAST_WEEKS
 
 
 def json_island(views: Mapping[str, bytes]) -> Markup:
@@ -70,28 +51,6 @@ def json_island(views: Mapping[str, bytes]) -> Markup:
     text = b"".join(parts).decode()
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)  # noqa: S704 - escaped above for the script-data context
-
-
-# How each view is read: the same cached call (and cache entry) as its API route.
-ViewLoader = Callable[[Cache, AsyncSession, ClockCache | None], Awaitable[CacheResult]]
-VIEWS: dict[str, ViewLoader] = {
-    "overview": lambda cache, db, clocks: service.cached_overview(cache, db, clocks=clocks),
-    "capacity_day": lambda cache, db, clocks: service.cached_capacity(
-        cache, db, days=CAPACITY_DAYS["day"], subject=None, granularity="day", clocks=clocks
-    ),
-    "capacity_week": lambda cache, db, clocks: service.cached_capacity(
-        cache, db, days=CAPACITY_DAYS["week"], subject=None, granularity="week", clocks=clocks
-    ),
-    "forecast": lambda cache, db, clocks: forecasts.cached_forecast(
-        cache, db, weeks=FORECAST_WEEKS, clocks=clocks
-    ),
-    "customer_health": lambda cache, db, clocks: service.cached_customer_health(
-        cache, db, at_risk_below=AT_RISK_BELOW, limit=AT_RISK_LIMIT, bins=HEALTH_BINS, clocks=clocks
-    ),
-    "quality": lambda cache, db, clocks: quality.cached_quality(
-        cache, db, history=QUALITY_HISTORY, clocks=clocks
-    ),
-}
 
 
 @dataclass(frozen=True)

@@ -51,13 +51,9 @@ from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.events import TickBroadcaster
 from lyceum.nerdboard.marketplace import MarketState, advance_day
 from lyceum.nerdboard.repository import bulk
-from lyceum.nerdboard.service.dashboard import (
-    DEFAULT_AT_RISK_BELOW,
-    DEFAULT_HEALTH_BINS,
-    clock_version,
-    version_tag,
-)
-from lyceum.nerdboard.service.quality import cached_quality, run_quality_checks
+from lyceum.nerdboard.service import page_views
+from lyceum.nerdboard.service.dashboard import clock_version, version_tag
+from lyceum.nerdboard.service.quality import run_quality_checks
 from lyceum.nerdboard.simulation.clock import plan_tick
 
 logger = logging.getLogger(__name__)
@@ -69,25 +65,12 @@ DEFAULT_SEED = 42
 LOCK_RETRY_SECONDS = 5.0
 # Quality checks run after each simulated day, but at most this often in real time.
 QUALITY_MIN_INTERVAL_SECONDS = 5.0
-# The views the Nerdboard pages read (docs/nerdboard.md, "Pages"), which each tick builds.
-PAGE_CAPACITY_VIEWS = ((90, "day"), (182, "week"))
-PAGE_AT_RISK_LIMIT = 200
-PAGE_QUALITY_HISTORY = 100
 
 
 async def warm_page_views(cache: Cache, db: AsyncSession) -> None:
-    """Cache the pages' default views at the clock `db` sees, under the API's own keys."""
-    await service.cached_overview(cache, db)
-    for days, granularity in PAGE_CAPACITY_VIEWS:
-        await service.cached_capacity(cache, db, days=days, subject=None, granularity=granularity)
-    await service.cached_customer_health(
-        cache,
-        db,
-        at_risk_below=DEFAULT_AT_RISK_BELOW,
-        limit=PAGE_AT_RISK_LIMIT,
-        bins=DEFAULT_HEALTH_BINS,
-    )
-    await cached_quality(cache, db, history=PAGE_QUALITY_HISTORY)
+    """Cache the pages' views at the clock `db` sees, under the API's own keys."""
+    for name in page_views.TICK_VIEWS:
+        await page_views.VIEWS[name](cache, db, None)
 
 
 @dataclass
