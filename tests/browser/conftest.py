@@ -84,7 +84,7 @@ async def _create_accounts(url: URL) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(database_url: URL, redis_url: str) -> Iterator[Site]:
     url = database_url.set(database=f"{database_url.database}_browser")
     recreate_database(url)
@@ -122,13 +122,15 @@ def site(database_url: URL, redis_url: str) -> Iterator[Site]:
         drop_database(url)
 
 
-@pytest.fixture(scope="session")
+# Package-scoped, not session-scoped: while Playwright's sync API is started, this thread
+# counts as running an event loop, and every async test after this folder's would fail.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(playwright: Playwright) -> Iterator[Browser]:
     choice = choose_chromium()
     if choice.executable is None:
@@ -138,7 +140,7 @@ def chromium(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def artifacts() -> Path:
     directory = artifacts_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -148,7 +150,7 @@ def artifacts() -> Path:
     return directory
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def signed_in_state(chromium: Browser, site: Site) -> dict[str, object]:
     """Each account's cookies after signing in through the form once, reused by every test
     (argon2 makes each sign-in cost a noticeable fraction of a second)."""

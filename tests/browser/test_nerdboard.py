@@ -133,6 +133,10 @@ def test_every_page_renders_with_no_console_error_and_no_failed_request(
     page.goto(PAGES[name])
     expect(page.locator("body")).to_have_attribute("data-page", f"nerdboard-{name}")
     expect(page.locator("body")).to_have_attribute("data-charts-drawn", "true", timeout=15_000)
+    # A chart that failed still ends in data-charts-drawn, with its error in #page-message.
+    expect(page.locator("#page-message")).to_be_hidden()
+    # The benchmark times navigation to this mark: it must be there once the charts are.
+    assert page.evaluate("performance.getEntriesByName('lyceum:charts-drawn').length") == 1
     data = json.loads(page.locator("script#page-data").text_content() or "")
     assert data, "the page came without its data"
     for selector in PAGE_PARTS[name]:
@@ -214,6 +218,7 @@ def test_starting_the_simulation_moves_the_clock_and_tiles_within_three_ticks(
     assert overview.evaluate("window.__sameDocument") is True
     assert navigations == loaded, "the overview reloaded"
     assert (overview.locator("#sim-clock").get_attribute("datetime") or "") > (clock_before or "")
+    expect(overview.locator("#page-message")).to_be_hidden()
 
 
 def test_reset_asks_for_confirmation_first(visit: Visit) -> None:
