@@ -44,7 +44,8 @@ from lyceum.core.db.url import drop_database, ensure_database_exists
 from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN, libpq_url, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+# BENCH_RESULTS_DIR lets a smoke test run a benchmark without overwriting the real figures.
+RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or REPO_ROOT / "benchmarks" / "results")
 API = "/api/nerdboard"
 AUTH = {"Authorization": f"Bearer {DEVELOPMENT_DEMO_TOKEN}"}
 # The dashboard's entries live under the cache namespace `lyceum`, app prefix `nerdboard`.
@@ -227,6 +228,68 @@ def running_server(
         log.close()
 
 
+@dataclass(frozen=True)
+class LiveWorker:
+    process: psutil.Process
+
+    def cpu_seconds(self) -> float:
+        try:
+            times = self.process.cpu_times()
+        except psutil.NoSuchProcess:
+            return 0.0
+        return times.user + times.system
+
+
+@contextlib.contextmanager
+def running_worker(url: URL, redis: str, *, tick_seconds: float = 1.0) -> Iterator[LiveWorker]:
+    """A `lyceum worker` process: the jobs and the simulation ticker, as deployed beside
+    `lyceum serve` (whose own ticker the benchmark leaves off). It ticks once the clock runs."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url_string(url),
+        "REDIS_URL": redis,
+        "ENV": "development",
+        "LOG_LEVEL": "WARNING",
+        "NERDBOARD_TICK_SECONDS": str(tick_seconds),
+    }
+    log = tempfile.NamedTemporaryFile(prefix="nerdboard-bench-worker-", suffix=".log")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lyceum.cli.main", "worker"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        yield LiveWorker(psutil.Process(process.pid))
+    finally:
+        stop_server(process)  # SIGTERM, then a kill after 30 s
+        text = Path(log.name).read_text()
+        if "Traceback" in text:
+            console.print(f"[yellow]worker log has tracebacks:\n{text[-3000:]}")
+        log.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """One GET: its latency from sending the request to the last byte, and what came back."""
+
+    path: str
+    ms: float
+    status: int
+    x_cache: str | None
+    # perf_counter() at the last byte, to measure a page from its first request to its last.
+    done: float
+
+
+async def timed_get(http: RawHttpPool, path: str) -> Timed:
+    started = time.perf_counter()
+    status, headers, _body = await http.get(path)
+    done = time.perf_counter()
+    return Timed(path, (done - started) * 1000, status, headers.get("x-cache"), done)
+
+
 # ---- reporting -----------------------------------------------------------------------
 
 
@@ -271,7 +334,9 @@ def write_results(
         "figures": dict(figures),
     }
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    console.print(f"results: {path.relative_to(REPO_ROOT)}")
+    console.print(
+        f"results: {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}"
+    )
     return path
 
 

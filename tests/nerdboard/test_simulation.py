@@ -13,6 +13,7 @@ from lyceum.nerdboard import repository, service
 from lyceum.nerdboard.marketplace import HISTORY_END
 from lyceum.nerdboard.repository import bulk
 from lyceum.nerdboard.runtime import SimulationWorker
+from lyceum.nerdboard.service.dashboard import version_tag
 
 DAY = 86_400
 ORIGIN = datetime.combine(HISTORY_END, datetime.min.time(), tzinfo=UTC)
@@ -170,13 +171,21 @@ async def test_after_a_tick_quality_runs_and_stale_entries_go(
 ) -> None:
     cache = build_cache(redis_url)
     try:
-        await cache.set_bytes("nerdboard:stale-entry", b"{}", 60, tags=(service.CACHE_TAG,))
         await service.start(history_session, DAY, "test")
+        # An entry cached at the clock the tick moves past (entries carry their version's tag).
+        before = service.clock_version(await repository.read_clock(history_session))
+        await cache.set_bytes("nerdboard:stale-entry", b"{}", 60, tags=(version_tag(before),))
         worker = SimulationWorker(cache=cache)
         outcome = await worker.tick(history_session, elapsed=1.0)
         assert outcome is not None
         await history_session.commit()  # releases the test's savepoint, as the edge would commit
         await worker.after_commit(outcome)
+        # One tick of grace (readers may not have seen the tick yet), then it goes.
+        assert await cache.get_bytes("nerdboard:stale-entry") is not None
+        following = await worker.tick(history_session, elapsed=0.1)
+        assert following is not None
+        await history_session.commit()
+        await worker.after_commit(following)
         assert await cache.get_bytes("nerdboard:stale-entry") is None
         latest = (
             await history_session.execute(

@@ -245,6 +245,8 @@ class CacheResult:
     # False only for the call whose loader built the entry; a caller that waited for another
     # caller's rebuild (single-flight) was served from the cache.
     hit: bool
+    # Served from an older entry while a newer one is being built (stale-while-revalidate).
+    stale: bool = False
 
 
 class Cache:

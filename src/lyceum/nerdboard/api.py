@@ -27,6 +27,7 @@ from lyceum.nerdboard.forecasting.staffing import MIN_TARGET_UTILIZATION
 from lyceum.nerdboard.marketplace.catalog import SUBJECT_NAMES
 from lyceum.nerdboard.service import forecast as forecasts
 from lyceum.nerdboard.service import quality
+from lyceum.nerdboard.service.dashboard import DEFAULT_AT_RISK_BELOW, DEFAULT_HEALTH_BINS
 
 Reader = Annotated[Principal, Depends(get_principal)]
 Operator = Annotated[Principal, Depends(require_roles("operator", "admin"))]
@@ -64,9 +65,9 @@ class ForecastParams(QueryParams):
 
 
 class HealthParams(QueryParams):
-    at_risk_below: float = Field(default=40.0, gt=0, le=100)
+    at_risk_below: float = Field(default=DEFAULT_AT_RISK_BELOW, gt=0, le=100)
     limit: int = Field(default=50, ge=1, le=500)
-    bins: int = Field(default=10, ge=2, le=50)
+    bins: int = Field(default=DEFAULT_HEALTH_BINS, ge=2, le=50)
 
 
 class QualityParams(QueryParams):
@@ -74,10 +75,10 @@ class QualityParams(QueryParams):
 
 
 def _json(result: CacheResult) -> Response:
-    # X-Cache says whether this request was served from the cache or built the entry.
-    return Response(
-        content=result.value, media_type=JSON, headers={"X-Cache": "hit" if result.hit else "miss"}
-    )
+    # X-Cache says whether this request was served from the cache or built the entry, or was
+    # served the previous entry while the current one is built ("stale", forecasts only).
+    state = "stale" if result.stale else "hit" if result.hit else "miss"
+    return Response(content=result.value, media_type=JSON, headers={"X-Cache": state})
 
 
 def _changed(clocks: service.ClockCache | None, clock: repo.ClockRow) -> schemas.SimulationState:

@@ -3,7 +3,9 @@
 Every dashboard response is cached as JSON bytes under a key that carries the simulation
 clock's version (`simulation_state.updated_at`, which every tick moves). A request made
 after a tick can therefore never be answered from before it, even if a slow rebuild races
-the tick; the worker also drops the old entries (tag `nerdboard`) so they do not linger.
+the tick. Each entry is also tagged with its version (`version_tag`), so that the worker can
+drop the entries of the versions it has moved past without touching the new version's,
+which it builds before the tick commits (see `runtime.SimulationWorker`).
 """
 
 from __future__ import annotations
@@ -26,11 +28,24 @@ CACHE_TAG = "nerdboard"
 # Entries outlive no more than this even if no tick ever invalidates them.
 CACHE_TTL_SECONDS = 300.0
 DEFAULT_TARGET_UTILIZATION = 0.85
+# GET /customer-health's defaults; the worker's warm views must build the same keys.
+DEFAULT_AT_RISK_BELOW = 40.0
+DEFAULT_HEALTH_BINS = 10
 HISTORY_MAX_AGE = 30.0
 
 
 def clock_version(clock: repository.ClockRow) -> str:
     return f"{clock.updated_at.timestamp():.6f}"
+
+
+def version_tag(version: str) -> str:
+    """The tag of every entry cached at one clock version.
+
+    Per version rather than one tag for all: the worker writes the next version's entries
+    before its tick commits, and dropping "every dashboard entry" afterwards would drop those
+    too. An unbounded shared tag set would also grow by every entry of every tick.
+    """
+    return f"{CACHE_TAG}@{version}"
 
 
 class ClockCache:
@@ -105,8 +120,9 @@ async def cached(
     async def load() -> bytes:
         return (await build(clock)).model_dump_json().encode()
 
-    key = f"nerdboard:{clock_version(clock)}:{name}:{params}"
-    return await cache.fetch_bytes(key, load, CACHE_TTL_SECONDS, tags=(CACHE_TAG, *tags))
+    version = clock_version(clock)
+    key = f"nerdboard:{version}:{name}:{params}"
+    return await cache.fetch_bytes(key, load, CACHE_TTL_SECONDS, tags=(version_tag(version), *tags))
 
 
 # ---- overview -----------------------------------------------------------------------

@@ -4,24 +4,30 @@ history and runs them off the event loop.
 
 Forecasts change only when a simulated day's data lands, so they are cached per simulated
 day (and per generated history), not per tick; the worker warms the default view when a day
-completes.
+completes, and until the new day's forecast is built readers are served the previous day's
+(stale-while-revalidate, `cached_forecast`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.cache import Cache, CacheResult
+from lyceum.core.db.session import session as session_scope
 from lyceum.nerdboard import repository, schemas
+from lyceum.nerdboard.connection import POOL
 from lyceum.nerdboard.forecasting.demand import WeeklyForecast, forecast_weekly_demand
 from lyceum.nerdboard.forecasting.evaluation import BacktestResult, rolling_backtest
 from lyceum.nerdboard.forecasting.staffing import (
@@ -30,6 +36,8 @@ from lyceum.nerdboard.forecasting.staffing import (
     shortfall_alerts,
 )
 from lyceum.nerdboard.service import ClockCache
+
+logger = logging.getLogger(__name__)
 
 # Demand history read for a forecast: enough for the model's fit window and for the chart.
 HISTORY_DAYS = 26 * 7
@@ -229,6 +237,10 @@ def build_forecast(
     )
 
 
+def _forecast_key(kind: str, history: str, day: date | None, params: str) -> str:
+    return f"nerdboard:{kind}:{history}:{'' if day is None else f'{day}:'}{params}"
+
+
 async def cached_forecast(
     cache: Cache,
     session: AsyncSession,
@@ -237,22 +249,78 @@ async def cached_forecast(
     subject: str | None = None,
     target_utilization: float = DEFAULT_TARGET,
     clocks: ClockCache | None = None,
+    stale_ok: bool = True,
 ) -> CacheResult:
+    """The forecast for the clock's simulated day, or, while it is being built, the latest one.
+
+    Stale-while-revalidate: building a day's forecast takes about a second of CPU, and every
+    reader of the first request after a simulated day ends would wait for it. When the day's
+    entry is missing but an earlier day's forecast of the same view and history is cached,
+    that one is served at once (`stale=True`; its `as_of` says which day it is for) and the
+    day's forecast is built in the background, once per process (and once across processes
+    through the cache's lock, which the worker usually already holds: it warms the default
+    view when a day completes). `stale_ok=False` waits for the day's forecast.
+    """
     clock = await (clocks.get(session) if clocks else repository.read_clock(session))
     today = clock.current_date.astimezone(UTC).date()
-    key = (
-        f"nerdboard:forecast:"
-        f"{await (clocks.history(session) if clocks else repository.history_run(session))}:{today}:"
-        f"{weeks}:{subject}:{target_utilization}"
-    )
+    history = await (clocks.history(session) if clocks else repository.history_run(session))
+    params = f"{weeks}:{subject}:{target_utilization}"
+    key = _forecast_key("forecast", history, today, params)
+    latest_key = _forecast_key("forecast-latest", history, None, params)
 
-    async def load() -> bytes:
+    async def build(db: AsyncSession) -> bytes:
         response = await compute_forecast(
-            session, clock, weeks=weeks, subject=subject, target_utilization=target_utilization
+            db, clock, weeks=weeks, subject=subject, target_utilization=target_utilization
         )
-        return response.model_dump_json().encode()
+        value = response.model_dump_json().encode()
+        # Only ever moves forward: a slow build of an older day must not replace a newer one.
+        previous = await cache.get_bytes(latest_key)
+        if previous is None or _as_of(previous) <= response.as_of:
+            await cache.set_bytes(latest_key, value, FORECAST_TTL_SECONDS)
+        return value
 
-    return await cache.fetch_bytes(key, load, FORECAST_TTL_SECONDS)
+    if stale_ok:
+        current = await cache.get_bytes(key)
+        if current is not None:
+            return CacheResult(current, hit=True)
+        stale = await cache.get_bytes(latest_key)
+        if stale is not None:
+            _revalidate(cache, key, build)
+            return CacheResult(stale, hit=True, stale=True)
+    return await cache.fetch_bytes(key, lambda: build(session), FORECAST_TTL_SECONDS)
+
+
+def _as_of(value: bytes) -> datetime:
+    """The `as_of` of a cached forecast, without validating the whole document."""
+    return datetime.fromisoformat(str(orjson.loads(value)["as_of"]))
+
+
+# Background rebuilds, referenced until done: the event loop keeps only weak references.
+_revalidating: set[asyncio.Task[CacheResult]] = set()
+
+
+def _revalidate(cache: Cache, key: str, build: Callable[[AsyncSession], Awaitable[bytes]]) -> None:
+    async def load() -> bytes:
+        # The request's session ends with the request: the rebuild reads with its own.
+        async with session_scope(profile="nerdboard", pool=POOL) as db:
+            return await build(db)
+
+    # The cache's single flight joins a rebuild of this key already running in this process.
+    task = asyncio.create_task(cache.fetch_bytes(key, load, FORECAST_TTL_SECONDS))
+    _revalidating.add(task)
+    task.add_done_callback(_revalidated)
+
+
+def _revalidated(task: asyncio.Task[CacheResult]) -> None:
+    _revalidating.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("rebuilding a forecast in the background failed: %s", task.exception())
+
+
+async def revalidations_done() -> None:
+    """Wait for this process's background forecast rebuilds (tests, shutdown)."""
+    while _revalidating:
+        await asyncio.gather(*_revalidating, return_exceptions=True)
 
 
 async def warm(cache: Cache, session: AsyncSession) -> bool:
@@ -261,7 +329,7 @@ async def warm(cache: Cache, session: AsyncSession) -> bool:
     if time.monotonic() - _last_warm < WARM_MIN_INTERVAL_SECONDS:
         return False
     _last_warm = time.monotonic()
-    await cached_forecast(cache, session)
+    await cached_forecast(cache, session, stale_ok=False)
     return True
 
 
@@ -292,5 +360,6 @@ __all__ = [
     "cached_forecast",
     "compute_forecast",
     "read_inputs",
+    "revalidations_done",
     "warm",
 ]
