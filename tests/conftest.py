@@ -26,6 +26,7 @@ from lyceum.core.db.session import bind_sessions_to
 from lyceum.core.db.url import drop_database
 from lyceum.core.settings import reset_settings_cache
 from tests.fixtures.app import asgi_client, bound_session, started_app
+from tests.fixtures.browser import choose_chromium
 from tests.fixtures.private_pg import private_postgres, running_private_postgres  # noqa: F401
 from tests.fixtures.services import (
     REPO_ROOT,
@@ -34,6 +35,11 @@ from tests.fixtures.services import (
     private_redis,
     recreate_database,
 )
+
+
+def pytest_report_header() -> str:
+    # Here, not in tests/browser/conftest.py: pytest asks only the root conftest for headers.
+    return choose_chromium().describe()
 
 
 def alembic_config() -> Config:

@@ -10,11 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import httpx
 import orjson
@@ -25,43 +22,13 @@ from sqlalchemy.engine import URL
 from lyceum.core.db.url import drop_database
 from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN
 from tests.cli.test_cli import lyceum
-from tests.fixtures.live import free_port, start_server, stop_server
-from tests.fixtures.services import REPO_ROOT, recreate_database
+from tests.fixtures.live import LiveServer
+from tests.fixtures.services import recreate_database
 
 pytestmark = pytest.mark.slow
 
 DEMO = {"Authorization": f"Bearer {DEVELOPMENT_DEMO_TOKEN}"}
 API = "/api/nerdboard"
-
-
-WORKER = (sys.executable, "-m", "lyceum.cli.main", "worker")
-
-
-@dataclass
-class LiveServer:
-    """`lyceum serve` and `lyceum worker`, as `lyceum up` runs them."""
-
-    env: dict[str, str]
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-    worker: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.worker = subprocess.Popen(
-            WORKER, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        self.process = start_server(self.env, self.port)
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        for process in (self.process, self.worker):
-            if process is not None:
-                stop_server(process, sig)
-        self.process = self.worker = None
 
 
 @pytest.fixture(scope="module")
