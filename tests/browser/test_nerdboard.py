@@ -257,6 +257,10 @@ def test_reset_asks_for_confirmation_first(visit: Visit) -> None:
         time.sleep(0.3)
     assert (state.get("last_event") or "").startswith("reset by"), state
     assert state["is_running"] is False
+    # The open page learns of it from the stream, with no reload: the clock goes back.
+    expect(page.locator("#sim-message")).to_contain_text("has been rebuilt", timeout=15_000)
+    shown = page.locator("#sim-clock").get_attribute("datetime") or ""
+    assert shown[:10] == state["current_date"][:10], (shown, state["current_date"])
 
 
 def test_a_viewer_sees_no_controls_and_the_api_refuses_them(visit: Visit) -> None:

@@ -114,6 +114,17 @@
   function onKpis(event) {
     var tick = event.tick || {};
     var clock = tick.current_date || (event.overview && event.overview.as_of);
+    if (tick.reason === "history generated") {
+      // A reset rebuilt the history: the clock went back, and every view changed.
+      shownClock = clock;
+      setClock(clock);
+      setStatus(false);
+      if (page === "overview" && event.overview) { data.overview = event.overview; renderTiles(event.overview); }
+      var message = byId("sim-message");
+      if (message) message.textContent = "The history has been rebuilt; the clock is back at " + clock.slice(0, 10) + ".";
+      refresh();
+      return;
+    }
     if (tick.current_date) {
       lastTickAt = Date.now();
       setStatus(true);
@@ -201,7 +212,11 @@
 
   function renderOverview() {
     if (data.overview) { renderTiles(data.overview); renderOverTarget(data.overview); }
-    if (data.forecast) renderAlerts(data.forecast.alerts);
+    if (data.forecast) {
+      renderAlerts(data.forecast.alerts);
+      var asOf = byId("alerts-as-of");
+      if (asOf) asOf.textContent = "forecast from the week of " + data.forecast.origin;
+    }
     chartsDrawn();
   }
 
@@ -571,7 +586,7 @@
       simulationAction(action).then(function (result) {
         if (!result) { message.textContent = "Nothing was reset."; return; }
         if (result.status === "resetting") {
-          message.textContent = "Resetting: " + result.message + ".";
+          message.textContent = "Resetting: the worker is rebuilding the history from its seed. This page updates when it is done.";
           return refresh();
         }
         data.simulation = result;
