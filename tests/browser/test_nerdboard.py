@@ -212,6 +212,10 @@ def test_starting_the_simulation_moves_the_clock_and_tiles_within_three_ticks(
         )
         controls.click("button[data-action=pause]")
         expect(controls.locator("#sim-status")).to_contain_text("paused", ignore_case=True)
+        # People read who did it by name, not by account id.
+        expect(controls.locator("#sim-last-event")).to_have_text(
+            f"paused by {OPERATOR.display_name}"
+        )
     finally:
         pause_quietly(controls)
     assert 1 <= ticks <= 3, f"the page changed after {ticks} ticks ({seconds:.1f} s)"

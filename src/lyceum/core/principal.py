@@ -18,6 +18,14 @@ class Principal:
     subject: str
     roles: frozenset[str]
     via: Literal["jwt", "demo_token", "session"]
+    # The person's name where the credential carries one (a page session does), for what
+    # people read, e.g. "paused by Olu Operator"; `subject` stays the identity.
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How to name the caller to people: their name, else their subject."""
+        return self.name or self.subject
 
     def has_any_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)

@@ -82,7 +82,9 @@ def issue_session(
         settings.effective_secret_key,
         algorithm=JWT_ALGORITHM,
     )
-    principal = Principal(subject=subject, roles=frozenset(roles), via="session")
+    principal = Principal(
+        subject=subject, roles=frozenset(roles), via="session", name=display_name or None
+    )
     return value, PageSession(principal, csrf, expires, display_name)
 
 
@@ -106,13 +108,16 @@ def read_session(value: str | None, settings: Settings) -> PageSession | None:
         return None
     if not isinstance(csrf, str) or not csrf:
         return None
-    principal = Principal(subject=str(claims["sub"]), roles=frozenset(roles), via="session")
     name = claims.get("name")
+    known_name = name if isinstance(name, str) and name else None
+    principal = Principal(
+        subject=str(claims["sub"]), roles=frozenset(roles), via="session", name=known_name
+    )
     return PageSession(
         principal,
         csrf,
         datetime.fromtimestamp(claims["exp"], UTC),
-        name if isinstance(name, str) and name else principal.subject,
+        known_name or principal.subject,
     )
 
 

@@ -205,23 +205,23 @@ def router() -> APIRouter:
         body: schemas.StartRequest | None = None,
     ) -> schemas.SimulationState:
         speed = body.speed_multiplier if body else None
-        return _changed(clocks, await service.start(db, speed, who.subject))
+        return _changed(clocks, await service.start(db, speed, who.label))
 
     @api.post("/simulation/pause", response_model=schemas.SimulationState)
     async def pause(who: Operator, db: NerdboardSession, clocks: Clocks) -> schemas.SimulationState:
-        return _changed(clocks, await service.pause(db, who.subject))
+        return _changed(clocks, await service.pause(db, who.label))
 
     @api.post("/simulation/resume", response_model=schemas.SimulationState)
     async def resume(
         who: Operator, db: NerdboardSession, clocks: Clocks
     ) -> schemas.SimulationState:
-        return _changed(clocks, await service.resume(db, who.subject))
+        return _changed(clocks, await service.resume(db, who.label))
 
     @api.put("/simulation/speed", response_model=schemas.SimulationState)
     async def set_speed(
         who: Operator, db: NerdboardSession, clocks: Clocks, body: schemas.SpeedChange
     ) -> schemas.SimulationState:
-        return _changed(clocks, await service.set_speed(db, body.speed_multiplier, who.subject))
+        return _changed(clocks, await service.set_speed(db, body.speed_multiplier, who.label))
 
     @api.post(
         "/simulation/reset",
@@ -231,7 +231,7 @@ def router() -> APIRouter:
     async def reset(who: Operator, db: NerdboardSession) -> schemas.ResetAccepted:
         """Pause, and rebuild the generated history from its recorded seed: a job for
         `lyceum worker`, queued with this request (409 while one is queued or running)."""
-        job_id = await service.request_reset(db, who.subject)
+        job_id = await service.request_reset(db, who.label)
         return schemas.ResetAccepted(
             status="resetting",
             job_id=job_id,
