@@ -44,7 +44,8 @@ from lyceum.core.db.url import drop_database, ensure_database_exists
 from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN, libpq_url, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+# BENCH_RESULTS_DIR: elsewhere, so a smoke test's reduced run leaves the committed figures alone.
+RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR") or REPO_ROOT / "benchmarks" / "results")
 API = "/api/nerdboard"
 AUTH = {"Authorization": f"Bearer {DEVELOPMENT_DEMO_TOKEN}"}
 # The dashboard's entries live under the cache namespace `lyceum`, app prefix `nerdboard`.
@@ -262,7 +263,7 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[obje
 def write_results(
     name: str, info: Mapping[str, Any], figures: Mapping[str, Any], *, app: str = "nerdboard"
 ) -> Path:
-    RESULTS_DIR.mkdir(exist_ok=True)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{app}_{name}.json"
     document = {
         "benchmark": f"{app}_{name}",
@@ -271,7 +272,8 @@ def write_results(
         "figures": dict(figures),
     }
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    console.print(f"results: {path.relative_to(REPO_ROOT)}")
+    shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+    console.print(f"results: {shown}")
     return path
 
 
