@@ -41,10 +41,14 @@ IO_LIBRARIES = (
 )  # fmt: skip
 # ...nor these platform modules, nor its own app's I/O layers.
 PURE_PLATFORM = ("lyceum.core.ids",)
-IO_LAYERS = ("models", "repository", "service", "api", "cli", "tasks", "generate", "runtime")
+IO_LAYERS = (
+    "models", "repository", "service", "dependencies", "api", "pages", "cli", "tasks", "generate",
+    "runtime",
+)  # fmt: skip
 LAYERS = [
     "cli",
     "tasks | api | (pages) | (runtime)",
+    "(dependencies)",
     "generate",
     "service",
     "repository | schemas",

@@ -248,9 +248,10 @@ def test_the_open_routes_are_exactly_the_declared_ones() -> None:
         "GET /docs",
         "GET /redoc",
         "GET /static/docs",
-        # The page shell: the sign-in form, and the shell's own and plotly's assets.
+        # The page shell: the sign-in form, and the shell's, the apps' and plotly's assets.
         "GET /sign-in",
         "POST /sign-in",
+        "GET /static/app/{app}/{name}",
         "GET /static/lyceum/{name}",
         "GET /static/vendor/{name}",
     }

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from lyceum.core.appspec import AppSpec, GenerateOptions
+from lyceum.core.appspec import AppSpec, GenerateOptions, NavLink
 from lyceum.nerdboard.connection import POOL
 
 if TYPE_CHECKING:
@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 # models or statsmodels into every CLI command.
 def _router() -> APIRouter:
     from lyceum.nerdboard.api import router
+
+    return router()
+
+
+def _pages() -> APIRouter:
+    from lyceum.nerdboard.pages import router
 
     return router()
 
@@ -68,6 +74,15 @@ app_spec = AppSpec(
     pool=POOL,
     models_module="lyceum.nerdboard.models",
     router=_router,
+    pages=_pages,
+    nav=(
+        NavLink("Overview", "/"),
+        NavLink("Capacity", "/capacity"),
+        NavLink("Forecast", "/forecast"),
+        NavLink("Customers", "/customers"),
+        NavLink("Data quality", "/quality"),
+        NavLink("Simulation", "/simulation"),
+    ),
     cli=_cli,
     pure_packages=("marketplace", "forecasting", "simulation", "scoring"),
     generate=_generate,

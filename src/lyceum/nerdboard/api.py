@@ -13,45 +13,24 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, status
 from pydantic import Field
-from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
 
 from lyceum.core.auth import Principal, get_principal, require_roles
-from lyceum.core.cache import Cache, CacheResult
-from lyceum.core.db.session import session_dependency
+from lyceum.core.cache import CacheResult
 from lyceum.core.errors import Unavailable
 from lyceum.core.query import QueryParams
 from lyceum.nerdboard import repository as repo
 from lyceum.nerdboard import schemas, service
-from lyceum.nerdboard.connection import POOL
+from lyceum.nerdboard.dependencies import CacheDep, Clocks, NerdboardSession
 from lyceum.nerdboard.events import TickBroadcaster, sse_frame
 from lyceum.nerdboard.forecasting.staffing import MIN_TARGET_UTILIZATION
 from lyceum.nerdboard.marketplace.catalog import SUBJECT_NAMES
 from lyceum.nerdboard.service import forecast as forecasts
 from lyceum.nerdboard.service import quality
 
-NerdboardSession = Annotated[
-    AsyncSession, Depends(session_dependency(profile="nerdboard", pool=POOL), scope="function")
-]
 Reader = Annotated[Principal, Depends(get_principal)]
 Operator = Annotated[Principal, Depends(require_roles("operator", "admin"))]
 JSON = "application/json"
-
-
-def _cache(request: Request) -> Cache:
-    cache: Cache = request.app.state.cache
-    return cache
-
-
-CacheDep = Annotated[Cache, Depends(_cache)]
-
-
-def _clocks(request: Request) -> service.ClockCache | None:
-    clocks: service.ClockCache | None = getattr(request.app.state, "nerdboard_clock", None)
-    return clocks
-
-
-Clocks = Annotated[service.ClockCache | None, Depends(_clocks)]
 
 
 # The marketplace's fixed catalog, so the OpenAPI document lists exactly the accepted values.

@@ -201,9 +201,7 @@ async def cached_capacity(
         session,
         "capacity",
         f"days={days}:subject={subject}:granularity={granularity}",
-        lambda clock: capacity(
-            session, clock, days=days, subject=subject, granularity=granularity
-        ),
+        lambda clock: capacity(session, clock, days=days, subject=subject, granularity=granularity),
         clocks,
     )
 
