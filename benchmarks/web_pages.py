@@ -60,6 +60,7 @@ from _common import (
     url_string,
     write_results,
 )
+from lyceum.nerdboard.pages import PAGE_API_CALLS
 
 SCALE = os.environ.get("BENCH_WEB_SCALE", "default")
 RUNS = int(os.environ.get("BENCH_WEB_RUNS", "3"))
@@ -72,7 +73,6 @@ DRAWN_SELECTOR = "body[data-charts-drawn='true']"
 DRAWN_TIMEOUT_MS = 30_000
 SYSTEM_CHROMIUM = ("chromium", "chromium-browser")
 DEMO = {"email": "demo@lyceum.local", "password": "lyceum-demo-password"}
-NB = "/api/nerdboard"
 
 
 @dataclass(frozen=True)
@@ -88,23 +88,24 @@ class PageSpec:
 
 
 HOME = PageSpec("home", "/", (), signals=False)
-OVERVIEW, SIMULATION, FORECAST = f"{NB}/overview", f"{NB}/simulation", f"{NB}/forecast?weeks=8"
-# The six Nerdboard pages of the DOM contract.
+
+
+def nerdboard_page(name: str, path: str, views: tuple[str, ...]) -> PageSpec:
+    # The pages' own list of their API calls (the URLs their scripts refresh from).
+    return PageSpec(name, path, tuple(PAGE_API_CALLS[view] for view in views))
+
+
+# The six Nerdboard pages of the DOM contract, with the views each one embeds, plus the clock
+# (`simulation`) that every page reads.
 NERDBOARD = (
-    PageSpec("overview", "/nerdboard/", (OVERVIEW, SIMULATION, FORECAST)),
-    PageSpec(
-        "capacity",
-        "/nerdboard/capacity",
-        (
-            f"{NB}/capacity?days=90&granularity=day",
-            f"{NB}/capacity?days=182&granularity=week",
-            SIMULATION,
-        ),
+    nerdboard_page("overview", "/nerdboard/", ("overview", "simulation", "forecast")),
+    nerdboard_page(
+        "capacity", "/nerdboard/capacity", ("capacity_day", "capacity_week", "simulation")
     ),
-    PageSpec("forecast", "/nerdboard/forecast", (FORECAST, SIMULATION)),
-    PageSpec("customers", "/nerdboard/customers", (f"{NB}/customer-health?limit=200", SIMULATION)),
-    PageSpec("quality", "/nerdboard/quality", (f"{NB}/quality?history=100", SIMULATION)),
-    PageSpec("simulation", "/nerdboard/simulation", (SIMULATION,)),
+    nerdboard_page("forecast", "/nerdboard/forecast", ("forecast", "simulation")),
+    nerdboard_page("customers", "/nerdboard/customers", ("customer_health", "simulation")),
+    nerdboard_page("quality", "/nerdboard/quality", ("quality", "simulation")),
+    nerdboard_page("simulation", "/nerdboard/simulation", ("simulation",)),
 )
 
 
@@ -125,17 +126,13 @@ def sign_in(base: str) -> str:
         return str(http.cookies["lyceum_session"])
 
 
-def available_pages(base: str, cookie: str) -> list[PageSpec]:
-    """The home page, and each Nerdboard page the server serves (all six once they exist)."""
-    pages = [HOME]
+def check_pages(base: str, cookie: str, pages: Sequence[PageSpec]) -> None:
+    """Every page answers 200 to the signed-in operator before anything is timed."""
     with httpx.Client(base_url=base, cookies={"lyceum_session": cookie}, timeout=60) as http:
-        for spec in NERDBOARD:
+        for spec in pages:
             status = http.get(spec.path).status_code
-            if status == 200:
-                pages.append(spec)
-            elif status != 404:
+            if status != 200:
                 raise RuntimeError(f"GET {spec.path} answered {status}")
-    return pages
 
 
 # ---- (a) server render -----------------------------------------------------------------
@@ -411,7 +408,8 @@ def main() -> None:
         progress(f"database ready ({SCALE} history)")
         with running_server(url, redis, worker=False) as server:
             cookie = sign_in(server.base)
-            pages = available_pages(server.base, cookie)
+            pages = [HOME, *NERDBOARD]
+            check_pages(server.base, cookie, pages)
             progress(f"server up, signed in; pages: {', '.join(p.name for p in pages)}")
             runs: list[dict[str, Any]] = []
             weights: dict[str, dict[str, Any]] = {}
@@ -452,11 +450,6 @@ def main() -> None:
         f"server: `lyceum serve`, 1 worker process, simulation worker off; browser: {browser_name},"
         f" headless, 1366x900; {RUNS} run(s), figures are the median over runs"
     )
-    missing = [spec.name for spec in NERDBOARD if spec.name not in figures]
-    if missing:
-        console.print(
-            f"[yellow]Nerdboard pages not served (404), not measured: {', '.join(missing)}"
-        )
     print_table(
         f"server render, warm cache, {RENDERS} sequential GETs per page (ms)",
         [
