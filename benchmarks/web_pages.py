@@ -12,7 +12,10 @@ the pages' DOM contract).
 - Chromium (headless; the system's `chromium` when installed, else Playwright's own): time
   from navigation start to the page's `performance.mark("lyceum:charts-drawn")` (the home
   page: to its load event). Warm: one browser context, the HTTP cache primed by a first
-  visit. Cold: a fresh context (empty cache) for every navigation. Target p95 < 1.5 s.
+  visit. Cold: a fresh context (empty cache) for every navigation. Target p95 < 1.5 s. The
+  same run's baseline: plotly.min.js alone, fetched and run on the home page (no chart),
+  warm and cold; and each navigation's phases (HTML received, scripts received,
+  DOMContentLoaded), which tell the network, plotly.js and the drawing apart.
 - page weight: every response of one cold visit (the SSE stream aside, which never ends),
   by kind, as transferred (gzip where the server compresses) and uncompressed; the JSON
   embedded in the HTML (`#page-data`) is reported as part of the HTML and on its own.
@@ -61,6 +64,7 @@ from _common import (
     write_results,
 )
 from lyceum.nerdboard.pages import PAGE_API_CALLS
+from lyceum.web.assets import asset_url
 
 SCALE = os.environ.get("BENCH_WEB_SCALE", "default")
 RUNS = int(os.environ.get("BENCH_WEB_RUNS", "3"))
@@ -68,6 +72,7 @@ RENDERS = int(os.environ.get("BENCH_WEB_RENDERS", "200"))
 NAVIGATIONS = int(os.environ.get("BENCH_WEB_NAVIGATIONS", "20"))
 TARGET_P95_MS = 1500.0
 DRAWN_MARK = "lyceum:charts-drawn"
+PLOTLY = "plotly_js_alone"
 DRAWN_SELECTOR = "body[data-charts-drawn='true']"
 # Longer than any page should take, short enough that a page that never signals fails the run.
 DRAWN_TIMEOUT_MS = 30_000
@@ -292,6 +297,45 @@ def measure_browser(
     return cells, weights
 
 
+PLOTLY_ALONE = """async (src) => {
+    const started = performance.now();
+    await new Promise((loaded, failed) => {
+        const script = document.createElement("script");
+        script.src = src;
+        script.onload = loaded;
+        script.onerror = () => failed(new Error("plotly.js did not load"));
+        document.head.appendChild(script);
+    });
+    return performance.now() - started;
+}"""
+
+
+def measure_plotly_alone(browser: Browser, base: str, cookie: str) -> dict[str, list[float]]:
+    """The baseline of the chart pages: plotly.min.js alone, fetched and run on the home page
+    (which has no chart), warm (one context) and cold (a fresh context each time)."""
+    src = base + asset_url("plotly.min.js")
+    times: dict[str, list[float]] = {"warm": [], "cold": []}
+    warm = new_context(browser, base, cookie)
+    try:
+        page = warm.new_page()
+        for number in range(NAVIGATIONS + 1):
+            page.goto(base + "/", wait_until="load")
+            elapsed = float(page.evaluate(PLOTLY_ALONE, src))
+            if number:  # the first fills the HTTP cache
+                times["warm"].append(elapsed)
+    finally:
+        warm.close()
+    for _ in range(NAVIGATIONS):
+        cold = new_context(browser, base, cookie)
+        try:
+            page = cold.new_page()
+            page.goto(base + "/", wait_until="load")
+            times["cold"].append(float(page.evaluate(PLOTLY_ALONE, src)))
+        finally:
+            cold.close()
+    return times
+
+
 # ---- (c) page weight -------------------------------------------------------------------
 
 KINDS = {"document": "html", "script": "js", "stylesheet": "css", "fetch": "data", "xhr": "data"}
@@ -351,7 +395,13 @@ def one_run(
     renders = asyncio.run(measure_renders(base, cookie, pages))
     with launched() as (browser, browser_name):
         navigations, weights = measure_browser(browser, base, cookie, pages, weigh=weigh)
-    run: dict[str, Any] = {}
+        plotly = measure_plotly_alone(browser, base, cookie)
+    run: dict[str, Any] = {
+        PLOTLY: {
+            "browser_warm": summary_ms(plotly["warm"]),
+            "browser_cold": summary_ms(plotly["cold"]),
+        }
+    }
     for spec in pages:
         render, nav = renders[spec.name], navigations[spec.name]
         run[spec.name] = {
@@ -443,6 +493,7 @@ def main() -> None:
             "target_met_cold": page["browser_cold"]["p95_ms"] < TARGET_P95_MS,
             "weight": weights[spec.name],
         }
+    plotly = {key: median_summary(runs, PLOTLY, key) for key in ("browser_warm", "browser_cold")}
 
     print_machine(info)
     console.print(history)
@@ -507,6 +558,12 @@ def main() -> None:
             for name, f in figures.items()
         ],
     )
+    console.print(
+        "baseline: plotly.min.js alone, fetched and run on the home page:"
+        f" warm p50 {plotly['browser_warm']['p50_ms']:.0f} / p95"
+        f" {plotly['browser_warm']['p95_ms']:.0f} ms, cold p50"
+        f" {plotly['browser_cold']['p50_ms']:.0f} / p95 {plotly['browser_cold']['p95_ms']:.0f} ms"
+    )
     print_table(
         "page weight, one cold visit (KiB transferred / uncompressed)",
         [
@@ -558,6 +615,7 @@ def main() -> None:
             "browser": browser_name,
             "target_p95_ms": TARGET_P95_MS,
             "pages": figures,
+            PLOTLY: plotly,
             "per_run": runs,
         },
         app="web",

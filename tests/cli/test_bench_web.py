@@ -56,6 +56,9 @@ def test_web_benchmark_reports_every_page(
     assert figures["runs"] == 1
     assert figures["navigations_per_page_and_cache_state"] == 1
     assert figures["target_p95_ms"] == 1500.0
+    # The browser's baseline: plotly.js alone, fetched and run without a page around it.
+    for cache in ("browser_warm", "browser_cold"):
+        assert figures["plotly_js_alone"][cache]["p50_ms"] > 0
     pages = figures["pages"]
     assert set(pages) == {"home"} | NERDBOARD_PAGES
 
