@@ -37,6 +37,7 @@ async def test_every_printed_url_answers(
     lines = banner_lines(BASE, settings, APPS.values(), credentials)
     paths = [match for line in lines for match in URL.findall(line)]
     assert "/docs" in paths and "/health" in paths and "/api/nerdboard/overview" in paths
+    assert lines[0].startswith("Open in a browser: http") and "/nerdboard/" in paths
     # The bare app prefix answered 404: it is not printed any more.
     assert "/api/nerdboard" not in paths
 
@@ -44,14 +45,20 @@ async def test_every_printed_url_answers(
     assert login == "/api/auth/login"
     signed_in = await client.post(login, json={"email": credentials[0], "password": credentials[1]})
     assert signed_in.status_code == 200, signed_in.text
+    token = next(line.split(": ", 1)[1] for line in lines if line.startswith("Demo bearer"))
     for path in others:
-        # Without a token: 2xx for public pages, 401 for guarded routes; a route that does
-        # not exist would be a 404 before any authentication.
-        status = (await client.get(path)).status_code
-        assert 200 <= status < 300 or status == 401, (path, status)
+        # Without a token: 2xx for public pages, 401 for guarded routes, and web pages send
+        # the browser to sign in; a route that does not exist would be a 404 before any
+        # authentication.
+        response = await client.get(path, headers={"Accept": "text/html"})
+        if not path.startswith("/api/") and response.status_code in (302, 303):
+            assert response.headers["location"].startswith("/sign-in"), path
+            signed = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert signed.status_code == 200 and "text/html" in signed.headers["content-type"]
+            continue
+        assert 200 <= response.status_code < 300 or response.status_code == 401, path
 
     # The demo token the banner prints is the one the app accepts.
-    token = next(line.split(": ", 1)[1] for line in lines if line.startswith("Demo bearer"))
     me = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
 

@@ -1,6 +1,7 @@
 """What `lyceum up` prints once the platform is ready: only links that answer.
 
-The docs, health, and each app's GET endpoints that take no path parameter (a 404 never
+The web pages (the home page, each app's first page), the docs, health, and each app's GET
+endpoints that take no path parameter (a 404 never
 appears here: the list is read off the routers the server mounts), the operator login, and
 the demo bearer token in development. Apps without a sign-in of their own get no logins here.
 """
@@ -35,7 +36,10 @@ def banner_lines(
     apps: Iterable[AppSpec],
     credentials: tuple[str, str] | None,
 ) -> list[str]:
-    lines = [f"API docs:  {base}/docs  (reference: {base}/redoc)", f"Health:    {base}/health"]
+    apps = tuple(apps)
+    lines = [f"Open in a browser: {base}/  (sign in with the operator login below)"]
+    lines.extend(f"  {spec.title}: {base}/{spec.name}/" for spec in apps if spec.pages and spec.nav)
+    lines += [f"API docs:  {base}/docs  (reference: {base}/redoc)", f"Health:    {base}/health"]
     token = settings.effective_demo_token
     for spec in apps:
         endpoints = app_endpoints(spec)

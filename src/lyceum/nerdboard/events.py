@@ -136,9 +136,15 @@ class TickBroadcaster:
     async def _fan_out(self) -> None:
         while True:
             tick = await self._pending.get()
-            # Several ticks queued while one event was being built: only the newest matters.
+            # Several ticks queued while one event was being built: only the newest matters,
+            # but the days the skipped ones wrote are kept, so a page still learns that the
+            # simulation wrote a new day (and fetches its views again).
+            days = list(tick.get("days_written") or [])
             while not self._pending.empty():
                 tick = self._pending.get_nowait()
+                days.extend(tick.get("days_written") or [])
+            if days:
+                tick = {**tick, "days_written": days}
             try:
                 event = await self._build_event(tick)
             except asyncio.CancelledError:

@@ -10,21 +10,24 @@ only for operators and admins; the API refuses them to anyone else regardless.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from lyceum.core.cache import Cache, CacheResult
 from lyceum.core.pages import page_user, render
 from lyceum.core.principal import Principal
 from lyceum.nerdboard import repository as repo
 from lyceum.nerdboard import service
 from lyceum.nerdboard.dependencies import CacheDep, Clocks, NerdboardSession
+from lyceum.nerdboard.service import ClockCache, quality
 from lyceum.nerdboard.service import forecast as forecasts
-from lyceum.nerdboard.service import quality
 from lyceum.nerdboard.simulation.clock import MAX_SPEED, MIN_SPEED
 
 Person = Annotated[Principal, Depends(page_user)]
@@ -69,152 +72,144 @@ def json_island(views: Mapping[str, bytes]) -> Markup:
     return Markup(text)  # noqa: S704 - escaped above for the script-data context
 
 
-def _page(
-    request: Request,
-    person: Principal,
-    name: str,
-    title: str,
-    views: Mapping[str, bytes],
-    state: bytes,
-    *,
-    charts: bool,
-    **context: object,
-) -> HTMLResponse:
-    """The page `name`, its data island holding `views` (cached API bodies) and the clock."""
-    refresh = {key: PAGE_API_CALLS[key] for key in views if key in PAGE_API_CALLS}
-    return render(
-        request,
-        f"nerdboard/{name}.html",
-        {
-            "title": title,
-            "page_name": f"nerdboard-{name}",
-            "page_data": json_island(views),
-            "page_config": json_island({"refresh": orjson.dumps(refresh)}),
-            "clock": orjson.loads(state),
-            "charts": charts,
-            "can_operate": person.has_any_role(*OPERATING_ROLES),
-            "forecast_weeks": FORECAST_WEEKS,
-            **context,
-        },
-    )
+# How each view is read: the same cached call (and cache entry) as its API route.
+ViewLoader = Callable[[Cache, AsyncSession, ClockCache | None], Awaitable[CacheResult]]
+VIEWS: dict[str, ViewLoader] = {
+    "overview": lambda cache, db, clocks: service.cached_overview(cache, db, clocks=clocks),
+    "capacity_day": lambda cache, db, clocks: service.cached_capacity(
+        cache, db, days=CAPACITY_DAYS["day"], subject=None, granularity="day", clocks=clocks
+    ),
+    "capacity_week": lambda cache, db, clocks: service.cached_capacity(
+        cache, db, days=CAPACITY_DAYS["week"], subject=None, granularity="week", clocks=clocks
+    ),
+    "forecast": lambda cache, db, clocks: forecasts.cached_forecast(
+        cache, db, weeks=FORECAST_WEEKS, clocks=clocks
+    ),
+    "customer_health": lambda cache, db, clocks: service.cached_customer_health(
+        cache, db, at_risk_below=AT_RISK_BELOW, limit=AT_RISK_LIMIT, bins=HEALTH_BINS, clocks=clocks
+    ),
+    "quality": lambda cache, db, clocks: quality.cached_quality(
+        cache, db, history=QUALITY_HISTORY, clocks=clocks
+    ),
+}
 
 
-async def _state(db: NerdboardSession, clocks: Clocks) -> bytes:
+@dataclass(frozen=True)
+class Page:
+    """One page: its template (`nerdboard/<name>.html`), title, views, and whether it draws
+    charts (then it loads plotly.js)."""
+
+    name: str
+    path: str
+    title: str
+    summary: str
+    views: tuple[str, ...]
+    charts: bool = True
+    # The simulation state as a view of its own (for the pages that show more than the clock).
+    with_state: bool = False
+
+
+PAGES = (
+    Page(
+        "overview",
+        "/",
+        "Overview",
+        "KPI tiles for the week before the clock, and the staffing alerts.",
+        ("overview", "forecast"),
+        charts=False,
+        with_state=True,
+    ),
+    Page(
+        "capacity",
+        "/capacity",
+        "Capacity",
+        "Capacity against booked hours per subject, and utilization by subject and week.",
+        ("capacity_day", "capacity_week"),
+    ),
+    Page(
+        "forecast",
+        "/forecast",
+        "Forecast",
+        "Weekly demand with its intervals, staffing against it, and the shortfall alerts.",
+        ("forecast",),
+    ),
+    Page(
+        "customers",
+        "/customers",
+        "Customers",
+        "The health-score distribution and the customers most at risk.",
+        ("customer_health",),
+    ),
+    Page(
+        "quality",
+        "/quality",
+        "Data quality",
+        "Each check's latest result and score history; operators can run them now.",
+        ("quality",),
+    ),
+    Page(
+        "simulation",
+        "/simulation",
+        "Simulation",
+        "The simulation clock and, for operators, its controls.",
+        (),
+        charts=False,
+        with_state=True,
+    ),
+)
+
+
+async def _state(db: AsyncSession, clocks: ClockCache | None) -> bytes:
     # The process's cached clock (at most 0.25 s or one tick old), as GET /simulation gives it.
     clock = await (clocks.get(db) if clocks else repo.read_clock(db))
     return service.state_model(clock).model_dump_json().encode()
 
 
+def _endpoint(page: Page) -> Callable[..., Awaitable[HTMLResponse]]:
+    async def endpoint(
+        request: Request, person: Person, db: NerdboardSession, cache: CacheDep, clocks: Clocks
+    ) -> HTMLResponse:
+        views = {key: (await VIEWS[key](cache, db, clocks)).value for key in page.views}
+        state = await _state(db, clocks)
+        if page.with_state:
+            views["simulation"] = state
+        refresh = {key: PAGE_API_CALLS[key] for key in views}
+        context: dict[str, Any] = {
+            "title": page.title,
+            "page_name": f"nerdboard-{page.name}",
+            "page_data": json_island(views),
+            "page_config": json_island({"refresh": orjson.dumps(refresh)}),
+            "clock": orjson.loads(state),
+            "charts": page.charts,
+            "can_operate": person.has_any_role(*OPERATING_ROLES),
+            "forecast_weeks": FORECAST_WEEKS,
+            "min_speed": MIN_SPEED,
+            "max_speed": MAX_SPEED,
+        }
+        # The templates that render figures on the server (the tiles, the state) get them.
+        if "overview" in views:
+            context["overview"] = orjson.loads(views["overview"])
+        if page.with_state:
+            context["simulation"] = context["clock"]
+        return render(request, f"nerdboard/{page.name}.html", context)
+
+    endpoint.__doc__ = page.summary
+    endpoint.__name__ = f"nerdboard_{page.name}"
+    return endpoint
+
+
 def router() -> APIRouter:
     # Pages are for browsers: left out of the API document (the API describes their data).
     pages = APIRouter(include_in_schema=False)
-
-    @pages.get("/", response_class=HTMLResponse, name="nerdboard_overview")
-    async def overview(
-        request: Request, person: Person, db: NerdboardSession, cache: CacheDep, clocks: Clocks
-    ) -> HTMLResponse:
-        """KPI tiles for the week before the clock, and the staffing alerts."""
-        state = await _state(db, clocks)
-        views = {
-            "overview": (await service.cached_overview(cache, db, clocks=clocks)).value,
-            "simulation": state,
-            "forecast": (
-                await forecasts.cached_forecast(cache, db, weeks=FORECAST_WEEKS, clocks=clocks)
-            ).value,
-        }
-        return _page(
-            request,
-            person,
-            "overview",
-            "Overview",
-            views,
-            state,
-            charts=False,
-            overview=orjson.loads(views["overview"]),
+    for page in PAGES:
+        pages.add_api_route(
+            page.path,
+            _endpoint(page),
+            methods=["GET"],
+            response_class=HTMLResponse,
+            name=f"nerdboard_{page.name}",
         )
-
-    @pages.get("/capacity", response_class=HTMLResponse, name="nerdboard_capacity")
-    async def capacity(
-        request: Request, person: Person, db: NerdboardSession, cache: CacheDep, clocks: Clocks
-    ) -> HTMLResponse:
-        """Capacity against booked hours per subject, and utilization by subject and week."""
-        views = {
-            f"capacity_{granularity}": (
-                await service.cached_capacity(
-                    cache, db, days=days, subject=None, granularity=granularity, clocks=clocks
-                )
-            ).value
-            for granularity, days in CAPACITY_DAYS.items()
-        }
-        state = await _state(db, clocks)
-        return _page(request, person, "capacity", "Capacity", views, state, charts=True)
-
-    @pages.get("/forecast", response_class=HTMLResponse, name="nerdboard_forecast")
-    async def forecast(
-        request: Request, person: Person, db: NerdboardSession, cache: CacheDep, clocks: Clocks
-    ) -> HTMLResponse:
-        """Weekly demand with its intervals, staffing against it, and the shortfall alerts."""
-        views = {
-            "forecast": (
-                await forecasts.cached_forecast(cache, db, weeks=FORECAST_WEEKS, clocks=clocks)
-            ).value
-        }
-        state = await _state(db, clocks)
-        return _page(request, person, "forecast", "Forecast", views, state, charts=True)
-
-    @pages.get("/customers", response_class=HTMLResponse, name="nerdboard_customers")
-    async def customers(
-        request: Request, person: Person, db: NerdboardSession, cache: CacheDep, clocks: Clocks
-    ) -> HTMLResponse:
-        """The health-score distribution and the customers most at risk."""
-        views = {
-            "customer_health": (
-                await service.cached_customer_health(
-                    cache,
-                    db,
-                    at_risk_below=AT_RISK_BELOW,
-                    limit=AT_RISK_LIMIT,
-                    bins=HEALTH_BINS,
-                    clocks=clocks,
-                )
-            ).value
-        }
-        state = await _state(db, clocks)
-        return _page(request, person, "customers", "Customers", views, state, charts=True)
-
-    @pages.get("/quality", response_class=HTMLResponse, name="nerdboard_quality")
-    async def data_quality(
-        request: Request, person: Person, db: NerdboardSession, cache: CacheDep, clocks: Clocks
-    ) -> HTMLResponse:
-        """Each check's latest result and score history; operators can run them now."""
-        views = {
-            "quality": (
-                await quality.cached_quality(cache, db, history=QUALITY_HISTORY, clocks=clocks)
-            ).value
-        }
-        state = await _state(db, clocks)
-        return _page(request, person, "quality", "Data quality", views, state, charts=True)
-
-    @pages.get("/simulation", response_class=HTMLResponse, name="nerdboard_simulation")
-    async def simulation(
-        request: Request, person: Person, db: NerdboardSession, clocks: Clocks
-    ) -> HTMLResponse:
-        """The simulation clock and, for operators, its controls."""
-        state = await _state(db, clocks)
-        return _page(
-            request,
-            person,
-            "simulation",
-            "Simulation",
-            {"simulation": state},
-            state,
-            charts=False,
-            simulation=orjson.loads(state),
-            min_speed=MIN_SPEED,
-            max_speed=MAX_SPEED,
-        )
-
     return pages
 
 
-__all__ = ["PAGE_API_CALLS", "json_island", "router"]
+__all__ = ["PAGES", "PAGE_API_CALLS", "VIEWS", "Page", "json_island", "router"]

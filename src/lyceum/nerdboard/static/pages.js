@@ -88,6 +88,9 @@
     node.textContent = iso.slice(0, 16).replace("T", " ") + " UTC";
   }
 
+  // The stream writes "+00:00", the API "Z": compare instants, not strings.
+  function later(iso, than) { return !than || Date.parse(iso) > Date.parse(than); }
+
   var refreshing = null;
   var refreshAgain = false;
 
@@ -115,7 +118,7 @@
       lastTickAt = Date.now();
       setStatus(true);
     }
-    if (clock && clock > shownClock) {
+    if (clock && later(clock, shownClock)) {
       shownClock = clock;
       setClock(clock);
       if (page === "overview" && event.overview) {
@@ -174,6 +177,8 @@
   };
 
   function renderTiles(overview) {
+    if (byId("week-start")) byId("week-start").textContent = overview.week_start;
+    if (byId("week-end")) byId("week-end").textContent = overview.week_end;
     Object.keys(TILES).forEach(function (key) {
       var tile = document.querySelector('.tile[data-kpi="' + key + '"]');
       if (!tile) return;
@@ -266,7 +271,7 @@
       colorscale: [[0, "#eef3fd"], [0.6, "#7aa0e8"], [0.85, "#f2b144"], [1, "#b3261e"]],
       colorbar: { title: { text: "%" }, thickness: 12 },
       hovertemplate: "%{y}<br>week of %{x}<br>%{z:.1f} % booked<extra></extra>",
-    }], { margin: { t: 10, r: 10, b: 50, l: 140 }, yaxis: { automargin: true } }, {
+    }], { margin: { t: 10, r: 10, b: 50, l: 140 }, yaxis: { automargin: true, autorange: "reversed" } }, {
       columns: [{ key: "subject", label: "Subject" }].concat(weeks.map(function (w) { return { key: w, label: w, numeric: true }; })),
       rows: heatRows,
     });
@@ -516,7 +521,7 @@
     var state = data.simulation;
     setClock(state.current_date);
     setStatus(state.is_running);
-    if (state.current_date > shownClock) shownClock = state.current_date;
+    if (later(state.current_date, shownClock)) shownClock = state.current_date;
     byId("sim-status").textContent = state.is_running ? "Running" : "Paused";
     byId("sim-speed-value").textContent = L.formatNumber(state.speed_multiplier, 0) + "×";
     var secondsPerDay = 86400 / state.speed_multiplier;
