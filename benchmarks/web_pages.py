@@ -63,7 +63,7 @@ from _common import (
     url_string,
     write_results,
 )
-from lyceum.nerdboard.pages import PAGE_API_CALLS
+from lyceum.nerdboard.pages import PAGE_API_CALLS, PAGES
 from lyceum.web.assets import asset_url
 
 SCALE = os.environ.get("BENCH_WEB_SCALE", "default")
@@ -95,22 +95,15 @@ class PageSpec:
 HOME = PageSpec("home", "/", (), signals=False)
 
 
-def nerdboard_page(name: str, path: str, views: tuple[str, ...]) -> PageSpec:
-    # The pages' own list of their API calls (the URLs their scripts refresh from).
-    return PageSpec(name, path, tuple(PAGE_API_CALLS[view] for view in views))
-
-
-# The six Nerdboard pages of the DOM contract, with the views each one embeds, plus the clock
-# (`simulation`) that every page reads.
-NERDBOARD = (
-    nerdboard_page("overview", "/nerdboard/", ("overview", "simulation", "forecast")),
-    nerdboard_page(
-        "capacity", "/nerdboard/capacity", ("capacity_day", "capacity_week", "simulation")
-    ),
-    nerdboard_page("forecast", "/nerdboard/forecast", ("forecast", "simulation")),
-    nerdboard_page("customers", "/nerdboard/customers", ("customer_health", "simulation")),
-    nerdboard_page("quality", "/nerdboard/quality", ("quality", "simulation")),
-    nerdboard_page("simulation", "/nerdboard/simulation", ("simulation",)),
+# The Nerdboard pages from the pages' own table: each one's views, read through the API calls
+# the pages' scripts refresh from, plus the clock (GET /simulation) that every page reads.
+NERDBOARD = tuple(
+    PageSpec(
+        page.name,
+        f"/nerdboard{page.path}",
+        tuple(PAGE_API_CALLS[view] for view in (*page.views, "simulation")),
+    )
+    for page in PAGES
 )
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
+from lyceum.nerdboard.pages import PAGES
 from tests.cli.test_cli import lyceum
 
 NERDBOARD_PAGES = {"overview", "capacity", "forecast", "customers", "quality", "simulation"}
 # The pages with a chart, which load plotly.js (overview and simulation show numbers only).
-CHART_PAGES = {"capacity", "forecast", "customers", "quality"}
+CHART_PAGES = {page.name for page in PAGES if page.charts}
 SUMMARIES = (
     "server_page",
     "server_health",
