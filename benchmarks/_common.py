@@ -325,7 +325,7 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[obje
 def write_results(
     name: str, info: Mapping[str, Any], figures: Mapping[str, Any], *, app: str = "nerdboard"
 ) -> Path:
-    RESULTS_DIR.mkdir(exist_ok=True)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{app}_{name}.json"
     document = {
         "benchmark": f"{app}_{name}",

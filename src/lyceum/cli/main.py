@@ -40,8 +40,9 @@ for _spec in APPS.values():
 
 # Enums give Typer its choices: a wrong app name is a usage error listing the valid ones.
 AppName = enum.Enum("AppName", {name: name for name in sorted(APPS)}, type=str)  # type: ignore[misc]
+# `web`: the pages in a browser (benchmarks/web_*.py), across every app that has pages.
 BenchTarget = enum.Enum(  # type: ignore[misc]
-    "BenchTarget", {name: name for name in ["core", *sorted(APPS)]}, type=str
+    "BenchTarget", {name: name for name in ["core", "web", *sorted(APPS)]}, type=str
 )
 Scale = enum.Enum("Scale", {name: name for name in ("small", "default", "large")}, type=str)  # type: ignore[misc]
 HostOption = Annotated[str, typer.Option(help="Interface to bind.")]
@@ -224,7 +225,7 @@ def generate_command(
 def bench(
     target: Annotated[
         BenchTarget | None,
-        typer.Argument(metavar="[APP]", help="`core` or an app; all when omitted."),
+        typer.Argument(metavar="[APP]", help="`core`, `web` or an app; all when omitted."),
     ] = None,
 ) -> None:
     """Run the benchmarks (benchmarks/*.py), which print figures against a same-run baseline."""
