@@ -11,7 +11,6 @@ the test did not declare with `visit.expect_status`.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import Coroutine, Generator, Iterator
@@ -38,8 +37,8 @@ from tests.fixtures.browser import (
     choose_chromium,
     install_playwright_chromium,
 )
-from tests.fixtures.live import LiveServer
-from tests.fixtures.services import REPO_ROOT, migration_connections, recreate_database
+from tests.fixtures.live import LiveServer, live_environment
+from tests.fixtures.services import REPO_ROOT, migration_connections
 
 T = TypeVar("T")
 
@@ -86,15 +85,7 @@ async def _create_accounts(url: URL) -> None:
 
 @pytest.fixture(scope="package")
 def site(database_url: URL, redis_url: str) -> Iterator[Site]:
-    url = database_url.set(database=f"{database_url.database}_browser")
-    recreate_database(url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url.render_as_string(hide_password=False),
-        "REDIS_URL": redis_url,
-        "ENV": "development",
-        "NERDBOARD_TICK_SECONDS": str(TICK_SECONDS),
-    }
+    url, env = live_environment(database_url, redis_url, "browser", TICK_SECONDS)
     # In this process (its imports are loaded already): seconds faster than `lyceum db upgrade`.
     with migration_connections(url) as (config, migrating, _looking):
         command.upgrade(config, "head")
@@ -104,7 +95,7 @@ def site(database_url: URL, redis_url: str) -> Iterator[Site]:
     # the tests do. The worker (the ticker) starts once the history is there.
     generating = subprocess.Popen(
         [*GENERATE, "--scale", "small", "--months", HISTORY_MONTHS],
-        cwd=REPO_ROOT, env={**env, "COLUMNS": "200"}, stdin=subprocess.DEVNULL,
+        cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

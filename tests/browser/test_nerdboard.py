@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DAY_PER_TICK_SPEED, OPERATOR, VIEWER, Site
 from tests.fixtures.browser import Visit
+from tests.nerdboard.test_pages import OVERVIEW_TILES
 
 pytestmark = pytest.mark.browser
 
@@ -45,15 +46,7 @@ PAGE_API_PATHS = {
     f"{API}/{path}"
     for path in ("overview", "simulation", "capacity", "forecast", "customer-health", "quality")
 } | {f"{API}/stream"}
-TILES = (
-    "sessions_this_week",
-    "booked_hours_this_week",
-    "tutor_capacity_hours_per_week",
-    "utilization_this_week",
-    "unassigned_sessions_this_week",
-    "at_risk_customers",
-    "data_quality_score",
-)
+TILES = OVERVIEW_TILES
 CONTROLS = (
     ("POST", f"{API}/simulation/start", None),
     ("POST", f"{API}/simulation/pause", None),

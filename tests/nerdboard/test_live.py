@@ -8,7 +8,6 @@ Uses a database of its own (committed data: the server is another process).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from collections.abc import Iterator
@@ -22,8 +21,7 @@ from sqlalchemy.engine import URL
 from lyceum.core.db.url import drop_database
 from lyceum.core.settings import DEVELOPMENT_DEMO_TOKEN
 from tests.cli.test_cli import lyceum
-from tests.fixtures.live import LiveServer
-from tests.fixtures.services import recreate_database
+from tests.fixtures.live import LiveServer, live_environment
 
 pytestmark = pytest.mark.slow
 
@@ -33,16 +31,7 @@ API = "/api/nerdboard"
 
 @pytest.fixture(scope="module")
 def live(database_url: URL, redis_url: str) -> Iterator[LiveServer]:
-    url = database_url.set(database=f"{database_url.database}_live")
-    recreate_database(url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url.render_as_string(hide_password=False),
-        "REDIS_URL": redis_url,
-        "ENV": "development",
-        "NERDBOARD_TICK_SECONDS": "0.2",
-        "COLUMNS": "200",
-    }
+    url, env = live_environment(database_url, redis_url, "live", 0.2)
     for args in (["db", "upgrade"], ["generate", "nerdboard", "--scale", "small", "--months", "3"]):
         done = lyceum(*args, env=env)
         assert done.returncode == 0, done.stderr
