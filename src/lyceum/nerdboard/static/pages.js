@@ -39,8 +39,10 @@
     Promise.all(promises).then(chartsDrawn, function (error) { showError(error); chartsDrawn(); });
   }
 
+  // The staffing alerts' severities, most urgent first.
+  var SEVERITY_ORDER = { critical: 0, warning: 1 };
   function severityRank(severity) {
-    return { critical: 0, high: 1, medium: 2, low: 3 }[severity] === undefined ? 4 : { critical: 0, high: 1, medium: 2, low: 3 }[severity];
+    return severity in SEVERITY_ORDER ? SEVERITY_ORDER[severity] : 2;
   }
 
   // Alerts, most severe first, each with its dated action sentence.
