@@ -1,4 +1,4 @@
-"""TutorMax's use cases. They read through `repository` and only flush; the edge commits."""
+"""TutorMax's tutor list and detail: read through `repository`, only flush; the edge commits."""
 
 from __future__ import annotations
 
