@@ -5,15 +5,23 @@ and an unknown field is an error, so a body means exactly what the OpenAPI docum
 exception to Pydantic's strictness, for the same reason: JSON Schema's `integer` admits any
 number with a zero fractional part (`100.0` is an integer to a JSON client), so an integer
 field takes a whole-number float as that integer; `100.5` is still refused.
+
+FastAPI validates a body as Python values after parsing the JSON, and strict Python
+validation wants an enum member, a `UUID` or a `datetime` object, which JSON cannot carry. A
+field of such a type is declared `Annotated[T, FROM_JSON_TEXT]`: lax for that field only, so
+the text is parsed (an enum's values, a UUID's text) and nothing else is coerced that JSON
+could send. Date-times use `core.timestamps.BodyTimestamp`, which also refuses numbers.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from lyceum.core.query import number_kind
+
+FROM_JSON_TEXT: Any = Field(strict=False)
 
 
 class RequestBody(BaseModel):
@@ -42,4 +50,4 @@ class RequestBody(BaseModel):
         return value
 
 
-__all__ = ["RequestBody"]
+__all__ = ["FROM_JSON_TEXT", "RequestBody"]

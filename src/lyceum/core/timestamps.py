@@ -11,9 +11,10 @@ documented form, then lets Pydantic build the value (and check the ranges).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 RFC3339_DATE_TIME = re.compile(
@@ -33,4 +34,19 @@ def _rfc3339(value: object) -> object:
 
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
-__all__ = ["RFC3339_DATE_TIME", "Timestamp"]
+
+def _text_or_datetime(value: object) -> object:
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError(
+            "datetime_type",
+            "value is not an RFC 3339 date-time with an offset, e.g. 2026-01-31T18:30:00Z",
+        )
+    return _rfc3339(value)
+
+
+# In a strict request body (`core.request.RequestBody`) a datetime must still arrive as JSON
+# text: the field is lax so Pydantic parses the text, and the validator refuses what lax mode
+# would otherwise accept (a number as a Unix time).
+BodyTimestamp = Annotated[AwareDatetime, BeforeValidator(_text_or_datetime), Field(strict=False)]
+
+__all__ = ["RFC3339_DATE_TIME", "BodyTimestamp", "Timestamp"]

@@ -6,6 +6,7 @@ churn predictions and interventions add their routes with issue 14.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -13,14 +14,17 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.auth import Principal, get_principal
+from lyceum.core.auth import Principal, get_principal, require_roles
+from lyceum.core.errors import InvalidInput
 from lyceum.core.timestamps import Timestamp
 from lyceum.tutormax import schemas, service
 from lyceum.tutormax.connection import get_db_session
 from lyceum.tutormax.enums import TutorStatus
+from lyceum.tutormax.service import ingest
 
 TutorMaxSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 Reader = Annotated[Principal, Depends(get_principal)]
+Writer = Annotated[Principal, Depends(require_roles("operator", "admin"))]
 
 
 class TutorListParams(BaseModel):
@@ -44,6 +48,15 @@ class TutorDetailParams(BaseModel):
 
 
 TutorId = Annotated[str, Path(min_length=1, max_length=50)]
+RowId = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^\S+$")]
+
+
+def _same_id(path_id: str, body_id: object, field: str) -> None:
+    if str(body_id) != path_id:
+        raise InvalidInput(
+            f"the body's {field} {body_id} differs from the address's {path_id}",
+            details=[{"loc": ["body", field], "msg": "must equal the id in the address"}],
+        )
 
 
 def router() -> APIRouter:
@@ -73,4 +86,86 @@ def router() -> APIRouter:
         until: datetime | None = params.until
         return await service.tutor_detail(db, tutor_id, days=params.days, until=until)
 
+    _ingest_routes(api)
     return api
+
+
+def _ingest_routes(api: APIRouter) -> None:
+    """Feeding TutorMax (docs/tutormax.md, "Feeding TutorMax"): a batch (POST, up to
+    `schemas.MAX_BATCH` rows, all or nothing) or one row (PUT at its id), idempotent by id."""
+
+    @api.post("/ingest/tutors", response_model=schemas.IngestReport)
+    async def ingest_tutors(
+        _: Writer, db: TutorMaxSession, batch: schemas.TutorBatch
+    ) -> schemas.IngestReport:
+        """Add or update tutors (by `tutor_id`)."""
+        return await ingest.ingest_tutors(db, batch.items)
+
+    @api.put("/ingest/tutors/{tutor_id}", response_model=schemas.IngestReport)
+    async def ingest_tutor(
+        _: Writer, db: TutorMaxSession, tutor_id: RowId, item: schemas.TutorIn
+    ) -> schemas.IngestReport:
+        """Add or update one tutor."""
+        _same_id(tutor_id, item.tutor_id, "tutor_id")
+        return await ingest.ingest_tutors(db, [item])
+
+    @api.post("/ingest/students", response_model=schemas.IngestReport)
+    async def ingest_students(
+        _: Writer, db: TutorMaxSession, batch: schemas.StudentBatch
+    ) -> schemas.IngestReport:
+        """Add or update students (by `student_id`)."""
+        return await ingest.ingest_students(db, batch.items)
+
+    @api.put("/ingest/students/{student_id}", response_model=schemas.IngestReport)
+    async def ingest_student(
+        _: Writer, db: TutorMaxSession, student_id: RowId, item: schemas.StudentIn
+    ) -> schemas.IngestReport:
+        """Add or update one student."""
+        _same_id(student_id, item.student_id, "student_id")
+        return await ingest.ingest_students(db, [item])
+
+    @api.post("/ingest/sessions", response_model=schemas.IngestReport)
+    async def ingest_sessions(
+        _: Writer, db: TutorMaxSession, batch: schemas.SessionBatch
+    ) -> schemas.IngestReport:
+        """Add sessions or bring them up to date (by `session_id`): send a session again
+        when it is rescheduled, has run, or was missed."""
+        return await ingest.ingest_sessions(db, batch.items)
+
+    @api.put("/ingest/sessions/{session_id}", response_model=schemas.IngestReport)
+    async def ingest_session(
+        _: Writer, db: TutorMaxSession, session_id: RowId, item: schemas.SessionIn
+    ) -> schemas.IngestReport:
+        """Add or update one session."""
+        _same_id(session_id, item.session_id, "session_id")
+        return await ingest.ingest_sessions(db, [item])
+
+    @api.post("/ingest/feedback", response_model=schemas.IngestReport)
+    async def ingest_feedback(
+        _: Writer, db: TutorMaxSession, batch: schemas.FeedbackBatch
+    ) -> schemas.IngestReport:
+        """Add or update ratings (one per session, by `session_id`)."""
+        return await ingest.ingest_feedback(db, batch.items)
+
+    @api.put("/ingest/feedback/{session_id}", response_model=schemas.IngestReport)
+    async def ingest_one_feedback(
+        _: Writer, db: TutorMaxSession, session_id: RowId, item: schemas.FeedbackIn
+    ) -> schemas.IngestReport:
+        """Add or update the rating of one session."""
+        _same_id(session_id, item.session_id, "session_id")
+        return await ingest.ingest_feedback(db, [item])
+
+    @api.post("/ingest/events", response_model=schemas.IngestReport)
+    async def ingest_events(
+        _: Writer, db: TutorMaxSession, batch: schemas.EventBatch
+    ) -> schemas.IngestReport:
+        """Add events (by `event_id`; an id already stored is a retry and changes nothing)."""
+        return await ingest.ingest_events(db, batch.items)
+
+    @api.put("/ingest/events/{event_id}", response_model=schemas.IngestReport)
+    async def ingest_event(
+        _: Writer, db: TutorMaxSession, event_id: uuid.UUID, item: schemas.EventIn
+    ) -> schemas.IngestReport:
+        """Add one event."""
+        _same_id(str(event_id), item.event_id, "event_id")
+        return await ingest.ingest_events(db, [item])

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    JsonValue,
+    StringConstraints,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
 
-from lyceum.tutormax.enums import TutorStatus
+from lyceum.core.request import FROM_JSON_TEXT, RequestBody
+from lyceum.core.timestamps import BodyTimestamp
+from lyceum.tutormax.enums import (
+    EventType,
+    InitiatedBy,
+    StudentStatus,
+    TutorStatus,
+)
 
 
 class TutorSummary(BaseModel):
@@ -46,4 +68,269 @@ class TutorDetail(TutorSummary):
     activity: TutorActivity
 
 
-__all__ = ["TutorActivity", "TutorDetail", "TutorPage", "TutorSummary"]
+# ---- ingest: what a marketplace sends (docs/tutormax.md, "Feeding TutorMax") ----------------
+
+# A batch is one transaction: small enough to answer within a request, large enough that a
+# day of a big marketplace's sessions is a few hundred calls.
+MAX_BATCH = 1000
+IngestId = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^\S+$")]
+Rating = Annotated[int, Field(ge=1, le=5)]
+
+
+def _known_time_zone(name: str) -> str:
+    if name not in _TIME_ZONES:
+        raise ValueError(f"{name!r} is not an IANA time zone (e.g. America/Chicago)")
+    return name
+
+
+_TIME_ZONES = frozenset(available_timezones())
+
+
+TimeZone = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_known_time_zone),
+    WithJsonSchema(
+        {"type": "string", "enum": sorted(available_timezones()), "description": "IANA zone"}
+    ),
+]
+
+
+class _TutorFields(RequestBody):
+    """A tutor as the marketplace knows them; sending it again updates the row."""
+
+    tutor_id: IngestId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    email: Annotated[
+        str, StringConstraints(max_length=255, pattern=r"^[^@\s]+@[^@\s]+$", to_lower=True)
+    ]
+    onboarding_date: BodyTimestamp
+    subjects: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=100)]],
+        Field(min_length=1, max_length=50),
+    ]
+    baseline_sessions_per_week: Annotated[float, Field(ge=0, le=100)] | None = None
+    timezone: TimeZone = "America/New_York"
+    experience_years: Annotated[int, Field(ge=0, le=70)] | None = None
+
+
+class CurrentTutorIn(_TutorFields):
+    """A tutor who is active, or on a break (inactive)."""
+
+    status: Literal["active", "inactive"]
+
+
+class ChurnedTutorIn(_TutorFields):
+    """A tutor who has left, and when."""
+
+    status: Literal["churned"]
+    churned_at: BodyTimestamp = Field(
+        description="When the tutor left; on or after onboarding_date."
+    )
+
+    @model_validator(mode="after")
+    def _after_onboarding(self) -> ChurnedTutorIn:
+        # The one rule here JSON Schema cannot state (it compares two fields' values).
+        if self.churned_at < self.onboarding_date:
+            raise ValueError("churned_at cannot be before onboarding_date")
+        return self
+
+
+def _status_tag(tags: dict[str, str]) -> Callable[[object], str | None]:
+    """The union member a body's `status` selects (None: the status is missing or unknown,
+    which Pydantic reports with the statuses it expects)."""
+
+    def tag(value: object) -> str | None:
+        status = value.get("status") if isinstance(value, dict) else getattr(value, "status", None)
+        return tags.get(status) if isinstance(status, str) else None
+
+    return tag
+
+
+# Unions chosen by `status` with a callable discriminator: RequestBody's field validator
+# rules out Pydantic's field-name discriminator, and the document is the same `oneOf`.
+TutorIn = Annotated[
+    Annotated[CurrentTutorIn, Tag("current")] | Annotated[ChurnedTutorIn, Tag("churned")],
+    Discriminator(
+        _status_tag({"active": "current", "inactive": "current", "churned": "churned"}),
+        custom_error_type="invalid_status",
+        custom_error_message="status must be one of: active, inactive, churned",
+    ),
+]
+
+
+class StudentIn(RequestBody):
+    student_id: IngestId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    age: Annotated[int, Field(ge=5, le=100)] | None = None
+    grade_level: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
+    status: Annotated[StudentStatus, FROM_JSON_TEXT] = StudentStatus.ACTIVE
+
+
+class _SessionFields(RequestBody):
+    """A booking in its latest state: send it again when it is rescheduled, has run or was
+    missed. Which fields a session carries depends on its status."""
+
+    session_id: IngestId
+    tutor_id: IngestId
+    student_id: IngestId
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    scheduled_start: BodyTimestamp = Field(description="The latest agreed start.")
+    duration_minutes: Annotated[int, Field(gt=0, le=480)]
+    is_first_session: bool = False
+    rescheduled_by: Annotated[InitiatedBy, FROM_JSON_TEXT] | None = Field(
+        default=None, description="Who moved the session, when it was moved at least once."
+    )
+    engagement_score: Annotated[float, Field(ge=0, le=1)] | None = None
+    learning_objectives_met: bool | None = None
+
+
+class OpenSessionIn(_SessionFields):
+    """Booked and not run yet, or cancelled."""
+
+    status: Literal["scheduled", "cancelled"]
+
+
+class CompletedSessionIn(_SessionFields):
+    status: Literal["completed"]
+    actual_start: BodyTimestamp
+    actual_duration_minutes: Annotated[int, Field(ge=0, le=1440)]
+
+
+class NoShowSessionIn(_SessionFields):
+    status: Literal["no_show"]
+    no_show_by: Annotated[InitiatedBy, FROM_JSON_TEXT]
+
+
+SessionIn = Annotated[
+    Annotated[OpenSessionIn, Tag("open")]
+    | Annotated[CompletedSessionIn, Tag("completed")]
+    | Annotated[NoShowSessionIn, Tag("no_show")],
+    Discriminator(
+        _status_tag(
+            {
+                "scheduled": "open",
+                "cancelled": "open",
+                "completed": "completed",
+                "no_show": "no_show",
+            }
+        ),
+        custom_error_type="invalid_status",
+        custom_error_message="status must be one of: scheduled, cancelled, completed, no_show",
+    ),
+]
+
+
+def session_row(item: OpenSessionIn | CompletedSessionIn | NoShowSessionIn) -> dict[str, object]:
+    """The `sessions` row a session sent by a marketplace stands for."""
+    return {
+        "actual_start": None,
+        "actual_duration_minutes": None,
+        "no_show_by": None,
+        **item.model_dump(),
+        "was_rescheduled": item.rescheduled_by is not None,
+    }
+
+
+class FeedbackIn(RequestBody):
+    """A student's rating of a session; one per session (sending it again updates it)."""
+
+    session_id: IngestId
+    tutor_id: IngestId
+    student_id: IngestId
+    overall_rating: Rating
+    subject_knowledge_rating: Rating | None = None
+    communication_rating: Rating | None = None
+    patience_rating: Rating | None = None
+    engagement_rating: Rating | None = None
+    helpfulness_rating: Rating | None = None
+    would_recommend: bool | None = None
+    free_text_feedback: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    sentiment_score: Annotated[float, Field(ge=-1, le=1)] | None = None
+    submitted_at: BodyTimestamp
+
+
+class EventIn(RequestBody):
+    """Something a tutor did on the platform. Events are facts: an id already stored is a
+    duplicate (a retry), never an update."""
+
+    event_id: Annotated[uuid.UUID, FROM_JSON_TEXT]
+    tutor_id: IngestId
+    event_type: Annotated[EventType, FROM_JSON_TEXT]
+    event_timestamp: BodyTimestamp
+    metadata: dict[str, JsonValue] = Field(default_factory=dict, max_length=50)
+
+
+IngestOutcome = Literal["created", "updated", "unchanged"]
+
+
+class IngestedRow(BaseModel):
+    id: str
+    outcome: IngestOutcome
+
+
+class IngestReport(BaseModel):
+    """What a batch did, row by row, in the order sent."""
+
+    received: int
+    created: int
+    updated: int
+    unchanged: int
+    rows: list[IngestedRow]
+
+
+class TutorBatch(RequestBody):
+    """Up to MAX_BATCH tutors, written together or not at all."""
+
+    items: Annotated[list[TutorIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class StudentBatch(RequestBody):
+    """Up to MAX_BATCH students, written together or not at all."""
+
+    items: Annotated[list[StudentIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class SessionBatch(RequestBody):
+    """Up to MAX_BATCH sessions, written together or not at all."""
+
+    items: Annotated[list[SessionIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class FeedbackBatch(RequestBody):
+    """Up to MAX_BATCH ratings, written together or not at all."""
+
+    items: Annotated[list[FeedbackIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class EventBatch(RequestBody):
+    """Up to MAX_BATCH events, written together or not at all."""
+
+    items: Annotated[list[EventIn], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+__all__ = [
+    "MAX_BATCH",
+    "ChurnedTutorIn",
+    "CompletedSessionIn",
+    "CurrentTutorIn",
+    "EventBatch",
+    "EventIn",
+    "FeedbackBatch",
+    "FeedbackIn",
+    "IngestReport",
+    "IngestedRow",
+    "NoShowSessionIn",
+    "OpenSessionIn",
+    "SessionBatch",
+    "SessionIn",
+    "StudentBatch",
+    "StudentIn",
+    "TutorActivity",
+    "TutorBatch",
+    "TutorDetail",
+    "TutorIn",
+    "TutorPage",
+    "TutorSummary",
+    "session_row",
+]
