@@ -7,7 +7,7 @@ interventions do to churn, in a world where the answer is known.
   each with a randomised holdout, run on the same futures of the synthetic world
   (`synthetic.forward`, with the planted effect of `synthetic.treatment`);
 - `uplift`: the estimator of the effect from treated against holdout outcomes, with its
-  interval; `lyceum tutormax uplift` applies it to the database's interventions.
+  interval; `lyceum tutormax uplift` is to apply it to the database's interventions.
 """
 
 from lyceum.tutormax.policysim.simulation import (

@@ -147,18 +147,19 @@ class Market:
 
     def state(self, next_day: int) -> MarketState:
         """A copy of everything the loop needs to go on from `next_day`."""
-        return MarketState(
+        live = MarketState(
             next_day=next_day,
-            tutors=self.tutors.copy(),
-            pairings=self.pairings.copy(),
-            seekers=self.seekers.copy(),
-            booked=self.booked.copy(),
-            rescheduled=self.rescheduled.copy(),
-            ratings=self.ratings.copy(),
-            low=self.low.copy(),
+            tutors=self.tutors,
+            pairings=self.pairings,
+            seekers=self.seekers,
+            booked=self.booked,
+            rescheduled=self.rescheduled,
+            ratings=self.ratings,
+            low=self.low,
             students=self.students,
             left_yesterday=self.left_yesterday,
         )
+        return live.copy()
 
     def adopt(self, state: MarketState) -> None:
         """Take over (a copy of) `state`; the records start empty."""
