@@ -16,9 +16,14 @@ The model, module by module:
 - `simulate`: the day loop; `state`: its bookkeeping (random streams, rolling sums).
 - `sessions`, `feedback`, `events`, `people`: the rows; `text`: fast id and JSON text.
 - `history`: `simulate_history`, `TutorMaxHistory` and `GroundTruth`.
+- `forward`: the world at the history's end (`World`, kept with `keep_world=True`) and its
+  continuation with interventions (`continue_world`); `treatment`: the planted intervention
+  effect (`PLANTED_EFFECT`) and schedules; `keyed`: the keyed (counter-based) draws that make
+  continuations with and without interventions share their random numbers.
 
 Deterministic: every random draw comes from a generator seeded by (seed, purpose), and the
-loop is sequential, so (scale, seed, months, end) fixes every array. Only sessions, feedback,
+loop is sequential, so (scale, seed, months, end) fixes every array; a continuation is fixed
+by the world, the replicate number and the interventions. Only sessions, feedback,
 events, tutors and students are generated; performance metrics, churn predictions and
 interventions are what TutorMax computes from them, so they start empty.
 """

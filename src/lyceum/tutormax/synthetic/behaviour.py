@@ -67,8 +67,28 @@ class Outcomes:
     rating: IntArray
 
 
+@dataclass(frozen=True)
+class SessionDraws:
+    """The random numbers of one day's booked sessions: uniforms (rows 0-2 decide the
+    reschedule, the outcome and whether it is rated; the history draws two more rows it
+    does not use) and two standard normals (quality and rating noise). Drawn apart from the
+    decisions so a continuation can key them by pairing (`forward`)."""
+
+    uniform: FloatArray  # (rows >= 3, sessions)
+    quality_noise: FloatArray
+    rating_noise: FloatArray
+
+
+def session_draws(rng: np.random.Generator, count: int) -> SessionDraws:
+    # This order is part of the history: changing it changes every seed's arrays.
+    uniform = rng.random((5, count))
+    quality_noise = rng.standard_normal(count)
+    rating_noise = rng.standard_normal(count)
+    return SessionDraws(uniform, quality_noise, rating_noise)
+
+
 def decide_sessions(
-    rng: np.random.Generator,
+    random: SessionDraws,
     reliability: FloatArray,
     motivation: FloatArray,
     quality: FloatArray,
@@ -76,7 +96,7 @@ def decide_sessions(
     first: BoolArray,
 ) -> Outcomes:
     count = int(reliability.shape[0])
-    draws = rng.random((5, count))
+    draws = random.uniform
     tutor_resched = 0.015 + 0.25 * (1 - reliability) ** 2 + 0.12 * (1 - motivation) ** 2
     rescheduled = np.select(
         [
@@ -104,25 +124,26 @@ def decide_sessions(
         outcome
     ]
     session_quality = np.clip(
-        quality + 0.25 * (motivation - engagement) + 0.1 * rng.standard_normal(count), 0.0, 1.0
+        quality + 0.25 * (motivation - engagement) + 0.1 * random.quality_noise, 0.0, 1.0
     )
     completed = outcome == COMPLETED
     share = np.where(first, FIRST_FEEDBACK_SHARE, FEEDBACK_SHARE)
     rated = completed & (draws[2] < share)
-    rating = np.clip(np.rint(1.6 + 4.0 * session_quality + 0.5 * rng.standard_normal(count)), 1, 5)
+    rating = np.clip(np.rint(1.6 + 4.0 * session_quality + 0.5 * random.rating_noise), 1, 5)
     rating = np.where(rated, rating, 0).astype(np.int64)
     return Outcomes(rescheduled, outcome, session_quality, rated, rating)
 
 
-def pairing_ends(rng: np.random.Generator, outcomes: Outcomes, first: BoolArray) -> BoolArray:
-    """Which students stop seeing this tutor after today's session."""
+def pairing_ends(uniform: FloatArray, outcomes: Outcomes, first: BoolArray) -> BoolArray:
+    """Which students stop seeing this tutor after today's session (`uniform`: one draw in
+    [0, 1) per session)."""
     poor_first = first & (
         np.isin(outcomes.outcome, (NO_SHOW_TUTOR, CANCEL_TUTOR))
         | ((outcomes.outcome == COMPLETED) & (outcomes.quality < POOR_QUALITY))
     )
     chance = np.where(poor_first, POOR_FIRST_END, PAIRING_END)
     chance = np.where(~first & (outcomes.outcome == NO_SHOW_TUTOR), 0.25, chance)
-    return np.asarray(rng.random(chance.shape[0]) < chance)
+    return np.asarray(uniform < chance)
 
 
 __all__ = [
@@ -140,7 +161,9 @@ __all__ = [
     "RESCHEDULED_SYSTEM",
     "RESCHEDULED_TUTOR",
     "Outcomes",
+    "SessionDraws",
     "capacity_factor",
     "decide_sessions",
     "pairing_ends",
+    "session_draws",
 ]

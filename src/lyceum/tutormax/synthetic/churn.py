@@ -34,6 +34,8 @@ The constants are calibrated so that about 25 % of a year's active tutors churn.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from lyceum.tutormax.synthetic.catalog import FloatArray, IntArray
@@ -78,6 +80,16 @@ def reschedule_rate(reschedules: FloatArray, sessions: FloatArray) -> FloatArray
     return reschedules / (sessions + 2.0)
 
 
+def tenure_factor(tenure_days: IntArray) -> FloatArray:
+    """New tutors' extra risk: 2 on the first day, fading with a 60-day time constant."""
+    return np.asarray(1.0 + np.exp(-np.maximum(tenure_days, 0) / 60.0), dtype=np.float64)
+
+
+def life_hazard(tenure_days: IntArray) -> FloatArray:
+    """The part of the hazard nothing in the data announces (and no coaching changes)."""
+    return tenure_factor(tenure_days) * LIFE_HAZARD
+
+
 def churn_hazard(
     reliability: FloatArray,
     quality: FloatArray,
@@ -94,8 +106,7 @@ def churn_hazard(
         + 2.5 * (low_share - LOW_SHARE_PRIOR)
         + 4.0 * (resched_rate - 0.06)
     )
-    tenure = 1.0 + np.exp(-np.maximum(tenure_days, 0) / 60.0)
-    hazard = tenure * (LIFE_HAZARD + BEHAVIOUR_HAZARD * np.exp(score))
+    hazard = tenure_factor(tenure_days) * (LIFE_HAZARD + BEHAVIOUR_HAZARD * np.exp(score))
     return np.asarray(np.minimum(hazard, 0.5), dtype=np.float64)
 
 
@@ -106,30 +117,54 @@ def burnout_probability(engagement: FloatArray, low_share: FloatArray) -> FloatA
     )
 
 
+@dataclass(frozen=True)
+class MotivationDraws:
+    """One day's random numbers for `step_motivation`, one entry per tutor: a uniform for
+    whether a burnout starts, its length if it does, and the day's noise (standard normal).
+    Drawn apart from the step so a continuation can key them by tutor (`forward`)."""
+
+    burnout_start: FloatArray
+    burnout_length: IntArray
+    noise: FloatArray
+
+
+def motivation_draws(rng: np.random.Generator, count: int) -> MotivationDraws:
+    # This order is part of the history: changing it changes every seed's arrays.
+    start = rng.random(count)
+    length = rng.geometric(1.0 / BURNOUT_MEAN_DAYS, size=count)
+    noise = rng.standard_normal(count)
+    return MotivationDraws(start, length, noise)
+
+
 def step_motivation(
-    rng: np.random.Generator,
+    draws: MotivationDraws,
     motivation: FloatArray,
     engagement: FloatArray,
     burnout_left: IntArray,
     low_share: FloatArray,
 ) -> tuple[FloatArray, IntArray]:
     """One day of motivation for the given tutors; returns (motivation, burnout days left)."""
-    count = int(motivation.shape[0])
-    starts = (burnout_left == 0) & (rng.random(count) < burnout_probability(engagement, low_share))
-    lengths = rng.geometric(1.0 / BURNOUT_MEAN_DAYS, size=count)
-    left = np.where(starts, lengths, burnout_left)
+    starts = (burnout_left == 0) & (
+        draws.burnout_start < burnout_probability(engagement, low_share)
+    )
+    left = np.where(starts, draws.burnout_length, burnout_left)
     target = np.where(left > 0, engagement * BURNOUT_DEPTH, engagement)
     moved = motivation + MOTIVATION_PULL * (target - motivation)
-    moved += MOTIVATION_NOISE * rng.standard_normal(count)
+    moved += MOTIVATION_NOISE * draws.noise
     return np.clip(moved, 0.01, 1.0), np.maximum(left - 1, 0)
 
 
 __all__ = [
+    "BURNOUT_MEAN_DAYS",
     "PAUSE_HAZARD",
+    "MotivationDraws",
     "burnout_probability",
     "churn_hazard",
     "draw_traits",
+    "life_hazard",
     "low_rating_share",
+    "motivation_draws",
     "reschedule_rate",
     "step_motivation",
+    "tenure_factor",
 ]

@@ -24,6 +24,7 @@ from lyceum.tutormax.synthetic.catalog import (
 )
 from lyceum.tutormax.synthetic.events import event_rows
 from lyceum.tutormax.synthetic.feedback import feedback_rows
+from lyceum.tutormax.synthetic.forward import World
 from lyceum.tutormax.synthetic.people import departure_times, student_rows, tutor_rows
 from lyceum.tutormax.synthetic.population import CHURNED, INACTIVE
 from lyceum.tutormax.synthetic.sessions import Columns, session_rows, tutor_ids
@@ -101,6 +102,9 @@ class TutorMaxHistory:
 
     UUID keys (`feedback_id`, `event_id`) are left to the loader: it assigns time-ordered
     ones from the seed (and the database default would do too).
+
+    `world` is the model's state at the end, kept when asked for (`keep_world`), from which
+    `forward.continue_world` runs futures with interventions.
     """
 
     scale: str
@@ -117,6 +121,7 @@ class TutorMaxHistory:
     tutor_performance_metrics: Columns = field(default_factory=dict)
     churn_predictions: Columns = field(default_factory=dict)
     interventions: Columns = field(default_factory=dict)
+    world: World | None = None
 
     def table(self, name: str) -> Columns:
         if name not in TABLES:
@@ -148,10 +153,13 @@ def simulate_history(
     months: int = 12,
     end: date = HISTORY_END,
     report: Callable[[float], None] | None = None,
+    keep_world: bool = False,
 ) -> TutorMaxHistory:
     """The history of `months` months ending at `end` (exclusive, midnight UTC).
 
-    Deterministic: the same arguments give identical arrays.
+    Deterministic: the same arguments give identical arrays. With `keep_world`, the result
+    also holds the model's state at the end (`TutorMaxHistory.world`); the arrays are the
+    same either way.
     """
     spec = _scale(scale)
     start = history_start(end, months)
@@ -163,7 +171,7 @@ def simulate_history(
         if report is not None:
             report(LOOP_SHARE * fraction)
 
-    raw = run_market(spec, seed, shape, days, loop_report)
+    raw = run_market(spec, seed, shape, days, loop_report, keep_end_state=keep_world)
     tutors = int((raw.tutors.joined_day < days).sum())
     left_at = departure_times(raw, tutors, start, seed)
 
@@ -207,6 +215,11 @@ def simulate_history(
         student_feedback=feedback,
         tutor_events=events,
         truth=truth,
+        world=(
+            World(spec, seed, start, days, shape, raw.end_state)
+            if raw.end_state is not None
+            else None
+        ),
     )
     if report is not None:
         report(1.0)

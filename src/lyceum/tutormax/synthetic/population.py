@@ -65,6 +65,11 @@ class TutorTable:
     def count(self) -> int:
         return int(self.reliability.shape[0])
 
+    def copy(self) -> TutorTable:
+        return TutorTable(
+            **{field.name: getattr(self, field.name).copy() for field in fields(self)}
+        )
+
     def extend(self, other: TutorTable) -> None:
         for field in fields(self):
             mine: Any = getattr(self, field.name)
@@ -141,6 +146,13 @@ class Pairings:
             name: np.zeros(capacity, dtype=np.int64) for name in self.COLUMNS
         }
         self._active = np.zeros(capacity, dtype=bool)
+
+    def copy(self) -> Pairings:
+        other = Pairings(capacity=0)
+        other.count = self.count
+        other._arrays = {name: array.copy() for name, array in self._arrays.items()}
+        other._active = self._active.copy()
+        return other
 
     def column(self, name: str) -> IntArray:
         """A live view of the first `count` rows (writes go through)."""

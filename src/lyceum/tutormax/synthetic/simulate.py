@@ -13,6 +13,14 @@ mean of 1 over the history).
 
 The loop runs `TRUTH_HORIZON_DAYS` past the history's end, recording only the churn truth,
 and snapshots the pairings active at the end: next week's booked sessions come from them.
+On request it also keeps a copy of its whole state at the end (`MarketState`), from which
+`forward` continues the same world as often as wanted, with or without interventions.
+
+Every random draw goes through a few methods (`_uniform`, `_generator`, `_leaving`,
+`_motivation_draws`, `_session_draws`) and every hazard through `_adjust_hazard`: here they
+read the history's sequential streams in the history's order, so a seed's arrays do not
+depend on them; `forward.ForwardMarket` overrides them with draws keyed by tutor, pairing and
+day, and with the planted intervention effect.
 """
 
 from __future__ import annotations
@@ -29,9 +37,11 @@ from lyceum.tutormax.synthetic.behaviour import (
     MEAN_FREQUENCY,
     NO_SHOW_TUTOR,
     RESCHEDULED_TUTOR,
+    SessionDraws,
     capacity_factor,
     decide_sessions,
     pairing_ends,
+    session_draws,
 )
 from lyceum.tutormax.synthetic.catalog import (
     DURATION_WEIGHTS,
@@ -45,8 +55,10 @@ from lyceum.tutormax.synthetic.catalog import (
 )
 from lyceum.tutormax.synthetic.churn import (
     PAUSE_HAZARD,
+    MotivationDraws,
     churn_hazard,
     low_rating_share,
+    motivation_draws,
     reschedule_rate,
     step_motivation,
 )
@@ -55,16 +67,19 @@ from lyceum.tutormax.synthetic.population import (
     CHURNED,
     INACTIVE,
     Pairings,
+    TutorTable,
     initial_tutors,
     new_tutors,
 )
 from lyceum.tutormax.synthetic.state import (
+    MarketState,
     RawHistory,
     Recorder,
     Rolling,
     Seekers,
     Stream,
     choose,
+    choose_with,
     matrix,
     stream,
 )
@@ -80,14 +95,25 @@ OVERLOAD_RELEASE = 0.02
 WARM_UP_DAYS = 120
 
 
-class _Market:
-    def __init__(self, spec: TutorMaxScale, seed: int, shape: FloatArray, history_days: int):
+class Market:
+    """One world's day loop. `Market.new` starts a world at the history's first day; a
+    subclass may start from a `MarketState` instead (`forward`)."""
+
+    def __init__(
+        self,
+        spec: TutorMaxScale,
+        shape: FloatArray,
+        history_days: int,
+        rng: dict[Stream, np.random.Generator],
+        tutors: TutorTable,
+        pairings: Pairings,
+    ):
         self.spec = spec
         self.shape = shape
         self.history_days = history_days
-        self.rng = {which: stream(seed, which) for which in Stream}
-        self.tutors = initial_tutors(self.rng[Stream.TUTORS], spec)
-        self.pairings = Pairings(capacity=int(40 * spec.sessions_per_day))
+        self.rng = rng
+        self.tutors = tutors
+        self.pairings = pairings
         self.target_weekly = 7.0 * spec.sessions_per_day
         self.student_day: list[IntArray] = []
         self.student_subject: list[IntArray] = []
@@ -99,8 +125,75 @@ class _Market:
         self.hazard_rows: list[FloatArray] = []
         self.motivation_rows: list[FloatArray] = []
         self.booked_rows: list[FloatArray] = []
-        self._warm_up()
-        self._initial_pairings()
+        self.end_state: MarketState | None = None
+
+    @classmethod
+    def new(cls, spec: TutorMaxScale, seed: int, shape: FloatArray, history_days: int) -> Market:
+        rng = {which: stream(seed, which) for which in Stream}
+        tutors = initial_tutors(rng[Stream.TUTORS], spec)
+        market = cls(
+            spec,
+            shape,
+            history_days,
+            rng,
+            tutors,
+            Pairings(capacity=int(40 * spec.sessions_per_day)),
+        )
+        market._warm_up()
+        market._initial_pairings()
+        return market
+
+    # ---- state ----------------------------------------------------------------------------
+
+    def state(self, next_day: int) -> MarketState:
+        """A copy of everything the loop needs to go on from `next_day`."""
+        live = MarketState(
+            next_day=next_day,
+            tutors=self.tutors,
+            pairings=self.pairings,
+            seekers=self.seekers,
+            booked=self.booked,
+            rescheduled=self.rescheduled,
+            ratings=self.ratings,
+            low=self.low,
+            students=self.students,
+            left_yesterday=self.left_yesterday,
+        )
+        return live.copy()
+
+    def adopt(self, state: MarketState) -> None:
+        """Take over (a copy of) `state`; the records start empty."""
+        own = state.copy()
+        self.tutors, self.pairings, self.seekers = own.tutors, own.pairings, own.seekers
+        self.booked, self.rescheduled = own.booked, own.rescheduled
+        self.ratings, self.low = own.ratings, own.low
+        self.students, self.left_yesterday = own.students, own.left_yesterday
+
+    # ---- random draws and the hazard (overridden by forward.ForwardMarket) ----------------
+
+    def _uniform(self, which: Stream, day: int, keys: IntArray, lane: int = 0) -> FloatArray:
+        """One uniform in [0, 1) per entry of `keys` (tutors, pairings or students)."""
+        return self.rng[which].random(int(keys.shape[0]))
+
+    def _generator(self, which: Stream, day: int) -> np.random.Generator:
+        """The generator for draws that belong to the day rather than to anyone in it."""
+        return self.rng[which]
+
+    def _motivation_draws(self, day: int, tutors: IntArray) -> MotivationDraws:
+        return motivation_draws(self.rng[Stream.MOTIVATION], tutors.shape[0])
+
+    def _session_draws(self, day: int, pairings: IntArray) -> SessionDraws:
+        return session_draws(self.rng[Stream.SESSIONS], pairings.shape[0])
+
+    def _adjust_hazard(self, day: int, active: IntArray, hazard: FloatArray) -> FloatArray:
+        return hazard
+
+    def _leaving(self, day: int, active: IntArray, hazard: FloatArray) -> tuple[IntArray, IntArray]:
+        """The active tutors who churn today, and those who pause."""
+        draw = self.rng[Stream.EXITS].random(active.shape[0])
+        churn = active[draw < hazard]
+        pause = active[(draw >= hazard) & (draw < hazard + PAUSE_HAZARD)]
+        return churn, pause
 
     # ---- set-up -------------------------------------------------------------------------
 
@@ -110,7 +203,7 @@ class _Market:
         prior = np.full(tutors.count, 0.15)
         for _ in range(WARM_UP_DAYS):
             tutors.motivation, tutors.burnout_left = step_motivation(
-                self.rng[Stream.MOTIVATION],
+                motivation_draws(self.rng[Stream.MOTIVATION], tutors.count),
                 tutors.motivation,
                 tutors.engagement,
                 tutors.burnout_left,
@@ -125,9 +218,13 @@ class _Market:
         return ids
 
     def _pairing_columns(
-        self, tutor: IntArray, student: IntArray, subject: IntArray, started: IntArray
+        self,
+        rng: np.random.Generator,
+        tutor: IntArray,
+        student: IntArray,
+        subject: IntArray,
+        started: IntArray,
     ) -> dict[str, IntArray]:
-        rng = self.rng[Stream.PAIRINGS]
         count = int(tutor.shape[0])
         duration_draw = rng.random(count)
         cumulative = np.cumsum(DURATION_WEIGHTS[subject], axis=1)
@@ -145,9 +242,8 @@ class _Market:
             "started_day": started,
         }
 
-    def _subject_for(self, tutor: IntArray) -> IntArray:
+    def _subject_for(self, rng: np.random.Generator, tutor: IntArray) -> IntArray:
         """One of each tutor's subjects, by demand share (Gumbel-max)."""
-        rng = self.rng[Stream.MATCHING]
         with np.errstate(divide="ignore"):
             keys = np.log(self.tutors.subjects[tutor] * SUBJECT_SHARES)
         keys = keys + rng.gumbel(size=keys.shape)
@@ -158,13 +254,13 @@ class _Market:
         count = round(self.target_weekly / MEAN_FREQUENCY)
         weights = tutors.baseline * capacity_factor(tutors.motivation)
         tutor = choose(rng, weights, count)
-        subject = self._subject_for(tutor)
+        subject = self._subject_for(self.rng[Stream.MATCHING], tutor)
         done = 1 + rng.geometric(0.05, size=count)
         started = -np.ceil(done * 7 / 1.65 * rng.random(count)).astype(np.int64) - 1
         order = np.argsort(started, kind="stable")
         tutor, subject, done, started = tutor[order], subject[order], done[order], started[order]
         student = self._new_students(count, subject, started)
-        columns = self._pairing_columns(tutor, student, subject, started)
+        columns = self._pairing_columns(rng, tutor, student, subject, started)
         columns["sessions_done"] = done
         self.pairings.add(**columns)
 
@@ -190,12 +286,11 @@ class _Market:
             low_share,
             resched,
         )
+        hazard = self._adjust_hazard(day, active, hazard)
         row = np.full(tutors.count, np.nan)
         row[active] = hazard
         self.hazard_rows.append(row)
-        draw = self.rng[Stream.EXITS].random(active.shape[0])
-        churn = active[draw < hazard]
-        pause = active[(draw >= hazard) & (draw < hazard + PAUSE_HAZARD)]
+        churn, pause = self._leaving(day, active, hazard)
         tutors.status[churn] = CHURNED
         tutors.status[pause] = INACTIVE
         leaving = np.concatenate([churn, pause])
@@ -211,7 +306,7 @@ class _Market:
         if ended.shape[0] == 0:
             return
         self.pairings.active[ended] = False
-        seek = self.rng[Stream.ENDS].random(ended.shape[0]) < seek_chance
+        seek = self._uniform(Stream.ENDS, day, ended) < seek_chance
         self.left_yesterday += int((~seek).sum())
         moving = ended[seek]
         self.seekers.add(
@@ -223,7 +318,7 @@ class _Market:
 
     def _hire(self, day: int) -> None:
         headcount = int((self.tutors.status == ACTIVE).sum())
-        rng = self.rng[Stream.HIRING]
+        rng = self._generator(Stream.HIRING, day)
         hires = int(rng.poisson(max(self.spec.tutors - headcount, 0) * HIRING_RATE))
         if hires:
             self.tutors.extend(new_tutors(rng, self.spec, np.full(hires, day, dtype=np.int64)))
@@ -233,7 +328,7 @@ class _Market:
         active = np.flatnonzero(tutors.status == ACTIVE)
         low_share, _ = self._features(active)
         tutors.motivation[active], tutors.burnout_left[active] = step_motivation(
-            self.rng[Stream.MOTIVATION],
+            self._motivation_draws(day, active),
             tutors.motivation[active],
             tutors.engagement[active],
             tutors.burnout_left[active],
@@ -247,11 +342,11 @@ class _Market:
         tutors, pairings = self.tutors, self.pairings
         current = np.flatnonzero(pairings.active)
         chance = pairings.column("frequency")[current] / 7.0 * self.shape[day]
-        booked = current[self.rng[Stream.BOOKING].random(current.shape[0]) < chance]
+        booked = current[self._uniform(Stream.BOOKING, day, current) < chance]
         tutor = pairings.column("tutor")[booked]
         first = pairings.column("sessions_done")[booked] == 0
         outcomes = decide_sessions(
-            self.rng[Stream.SESSIONS],
+            self._session_draws(day, booked),
             tutors.reliability[tutor],
             tutors.motivation[tutor],
             tutors.quality[tutor],
@@ -280,7 +375,7 @@ class _Market:
                 rated=rated,
                 rating=outcomes.rating,
             )
-        ends = pairing_ends(self.rng[Stream.ENDS], outcomes, first)
+        ends = pairing_ends(self._uniform(Stream.ENDS, day, booked, lane=1), outcomes, first)
         for_cause = np.isin(outcomes.outcome, (NO_SHOW_TUTOR, CANCEL_TUTOR)) | (
             outcomes.quality < 0.5
         )
@@ -305,11 +400,11 @@ class _Market:
         load, capacity, current = self._capacity()
         excess = np.where(load > capacity, (load - capacity) / np.maximum(load, 1e-9), 0.0)
         chance = OVERLOAD_RELEASE * excess[self.pairings.column("tutor")[current]]
-        released = current[self.rng[Stream.ENDS].random(current.shape[0]) < chance]
+        released = current[self._uniform(Stream.ENDS, day, current, lane=2) < chance]
         self._end_pairings(released, np.full(released.shape[0], SEEK_AFTER_POOR), day)
 
     def _match(self, day: int) -> None:
-        rng = self.rng[Stream.MATCHING]
+        rng = self._generator(Stream.MATCHING, day)
         load, capacity, current = self._capacity()
         spare = np.maximum(capacity - load, 0.0)
         if spare.sum() <= 0:
@@ -321,14 +416,18 @@ class _Market:
         patient = day - seekers.since <= SEEK_PATIENCE_DAYS
         self.left_yesterday += int((~patient).sum())
         seekers.keep(patient)
-        ready = (seekers.since < day) & (rng.random(seekers.student.shape[0]) < SEEK_DAILY_MATCH)
+        ready = (seekers.since < day) & (
+            self._uniform(Stream.MATCHING, day, seekers.student) < SEEK_DAILY_MATCH
+        )
         chosen = np.full(seekers.student.shape[0], -1)
         for subject in np.unique(seekers.subject[ready]).tolist():
             who = np.flatnonzero(ready & (seekers.subject == subject))
             weights = spare * teaches[:, subject]
             if weights.sum() <= 0:
                 continue
-            chosen[who] = choose(rng, weights, who.shape[0])
+            chosen[who] = choose_with(
+                weights, self._uniform(Stream.MATCHING, day, seekers.student[who], lane=1)
+            )
         matched = (chosen >= 0) & (chosen != seekers.exclude)
         tutor = chosen[matched]
         student = seekers.student[matched]
@@ -343,11 +442,12 @@ class _Market:
         arrivals = int(rng.poisson(max(ARRIVAL_GAP_RATE * gap + self.left_yesterday, 0.0)))
         self.left_yesterday = 0
         new_tutor = choose(rng, spare, arrivals)
-        new_subject = self._subject_for(new_tutor)
+        new_subject = self._subject_for(rng, new_tutor)
         new_student = self._new_students(arrivals, new_subject, np.full(arrivals, day))
         tutor = np.concatenate([tutor, new_tutor])
         self.pairings.add(
             **self._pairing_columns(
+                self._generator(Stream.PAIRINGS, day),
                 tutor,
                 np.concatenate([student, new_student]),
                 np.concatenate([subject, new_subject]),
@@ -415,6 +515,7 @@ class _Market:
             hazard=matrix(self.hazard_rows, count, np.nan),
             motivation=matrix(self.motivation_rows, count, np.nan),
             booked=matrix(self.booked_rows, count, 0.0).astype(np.int64),
+            end_state=self.end_state,
         )
 
 
@@ -424,17 +525,23 @@ def run_market(
     shape: FloatArray,
     history_days: int,
     report: Callable[[float], None] | None = None,
+    keep_end_state: bool = False,
 ) -> RawHistory:
-    """Simulate `history_days` days plus the truth horizon; `shape` covers both."""
+    """Simulate `history_days` days plus the truth horizon; `shape` covers both.
+
+    With `keep_end_state`, `RawHistory.end_state` is a copy of the loop's state at the
+    history's end (before the truth horizon), which changes none of the arrays."""
     total_days = history_days + TRUTH_HORIZON_DAYS
     if shape.shape[0] < total_days:
         raise ValueError(f"demand shape covers {shape.shape[0]} days, need {total_days}")
-    market = _Market(spec, seed, shape, history_days)
+    market = Market.new(spec, seed, shape, history_days)
     for day in range(total_days):
         market.step(day)
+        if keep_end_state and day == history_days - 1:
+            market.end_state = market.state(history_days)
         if report is not None and day % 7 == 6:
             report((day + 1) / total_days)
     return market.finish(total_days)
 
 
-__all__ = ["run_market"]
+__all__ = ["Market", "run_market"]

@@ -1,5 +1,5 @@
 """The day loop's bookkeeping: random streams, rolling per-tutor sums, students looking for
-a tutor, and the record the loop leaves for the row builders."""
+a tutor, the loop's state between two days, and the record it leaves for the row builders."""
 
 from __future__ import annotations
 
@@ -45,6 +45,13 @@ class Rolling:
         if count > self.total.shape[0]:
             self.total = np.concatenate([self.total, np.zeros(count - self.total.shape[0])])
 
+    def copy(self) -> Rolling:
+        """An independent copy (the days kept are never written after they are pushed)."""
+        other = Rolling()
+        other.total = self.total.copy()
+        other._days = deque(self._days)
+        return other
+
     def push(self, today: FloatArray) -> None:
         self.grow(today.shape[0])
         self.total += today
@@ -74,9 +81,44 @@ class Seekers:
         self.exclude = np.concatenate([self.exclude, exclude])
         self.since = np.concatenate([self.since, np.full(student.shape[0], day)])
 
+    def copy(self) -> Seekers:
+        return Seekers(
+            self.student.copy(), self.subject.copy(), self.exclude.copy(), self.since.copy()
+        )
+
     def keep(self, mask: BoolArray) -> None:
         self.student, self.subject = self.student[mask], self.subject[mask]
         self.exclude, self.since = self.exclude[mask], self.since[mask]
+
+
+@dataclass(frozen=True)
+class MarketState:
+    """The day loop's state before day `next_day`: what it needs to go on (`forward`)."""
+
+    next_day: int
+    tutors: TutorTable
+    pairings: Pairings
+    seekers: Seekers
+    booked: Rolling
+    rescheduled: Rolling
+    ratings: Rolling
+    low: Rolling
+    students: int
+    left_yesterday: int
+
+    def copy(self) -> MarketState:
+        return MarketState(
+            next_day=self.next_day,
+            tutors=self.tutors.copy(),
+            pairings=self.pairings.copy(),
+            seekers=self.seekers.copy(),
+            booked=self.booked.copy(),
+            rescheduled=self.rescheduled.copy(),
+            ratings=self.ratings.copy(),
+            low=self.low.copy(),
+            students=self.students,
+            left_yesterday=self.left_yesterday,
+        )
 
 
 @dataclass
@@ -109,6 +151,8 @@ class RawHistory:
     motivation: FloatArray
     # (tutors, history_days): sessions booked per tutor and day.
     booked: IntArray
+    # The loop's state at the history's end, when asked for (`run_market(keep_end_state)`).
+    end_state: MarketState | None = None
 
 
 class Recorder:
@@ -132,19 +176,26 @@ def matrix(rows: list[FloatArray], width: int, fill: float) -> FloatArray:
 
 
 def choose(rng: np.random.Generator, weights: FloatArray, size: int) -> IntArray:
+    return choose_with(weights, rng.random(size))
+
+
+def choose_with(weights: FloatArray, uniform: FloatArray) -> IntArray:
+    """Indices drawn with probability proportional to `weights`, one per uniform in [0, 1)."""
     cumulative = np.cumsum(weights)
-    picks = np.searchsorted(cumulative, rng.random(size) * cumulative[-1], side="right")
+    picks = np.searchsorted(cumulative, uniform * cumulative[-1], side="right")
     return np.asarray(np.minimum(picks, weights.shape[0] - 1), dtype=np.int64)
 
 
 __all__ = [
     "WINDOW_DAYS",
+    "MarketState",
     "RawHistory",
     "Recorder",
     "Rolling",
     "Seekers",
     "Stream",
     "choose",
+    "choose_with",
     "matrix",
     "stream",
 ]
