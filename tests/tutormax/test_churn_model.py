@@ -177,7 +177,7 @@ def test_reasons_say_what_how_much_and_how_many_points() -> None:
     )
     days = BY_NAME["days_since_last_login"]
     assert explain.describe(days, DAYS_CAP, 1.0) == (
-        "days since the last login: over 90 days (median 1 days)"
+        "days since the last login: over 90 days (median 1 day)"
     )
     names = ("tutor_reschedule_rate_30d", "logins_per_day_30d", "tenure_days")
     factors = explain.factors(

@@ -262,7 +262,7 @@ def _print_evaluation(report: Any) -> None:
     for check in evaluation.targets:
         mark = "[green]met[/]" if check["met"] else "[red]missed[/]"
         console.print(
-            f"  {mark}  {check['target']}: {check['model']:.4f} vs {check['against']:.4f}",
+            f"  {mark}  {check['target']}: {check['model']:.5g} vs {check['against']:.5g}",
             highlight=False,
         )
     console.print(

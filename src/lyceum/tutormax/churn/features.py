@@ -47,10 +47,10 @@ class Feature:
             return "yes" if value >= 0.5 else "no"
         if self.unit == "share":
             return f"{100 * value:.0f} %"
-        if self.unit == "days":
-            return "over 90 days" if value >= DAYS_CAP else f"{value:.0f} days"
-        if self.unit == "tenure":
-            return f"{value:.0f} days"
+        if self.unit in ("days", "tenure"):
+            if self.unit == "days" and value >= DAYS_CAP:
+                return "over 90 days"
+            return "1 day" if round(value) == 1 else f"{value:.0f} days"
         if self.unit == "ratio":
             return f"{value:.2f}x"
         if self.unit == "rating":

@@ -24,7 +24,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from lyceum.tutormax.churn.types import BoolArray, FloatArray
+from lyceum.tutormax.churn.types import FloatArray
 
 INTERVAL_EDGES: tuple[int, ...] = (0, 7, 14, 21, 30, 45, 60, 75, 90)
 INTERVALS = len(INTERVAL_EDGES) - 1
@@ -78,18 +78,11 @@ def horizon_probabilities(hazards: FloatArray) -> dict[int, FloatArray]:
     return {horizon: 1.0 - survival[:, INTERVAL_EDGES.index(horizon) - 1] for horizon in HORIZONS}
 
 
-def churned_within(churned_at: pd.Series, days: pd.Series, horizon_days: int) -> BoolArray:
-    """Whether the tutor churned within `horizon_days` of the snapshot day's midnight."""
-    offset = offsets(churned_at, days)
-    return np.asarray((offset >= 0) & (offset < horizon_days), dtype=np.bool_)
-
-
 __all__ = [
     "DAYS_AHEAD",
     "HORIZONS",
     "INTERVALS",
     "INTERVAL_EDGES",
-    "churned_within",
     "horizon_probabilities",
     "offsets",
     "person_periods",

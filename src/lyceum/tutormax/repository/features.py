@@ -21,7 +21,7 @@ snapshots.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import bindparam, text
@@ -49,13 +49,12 @@ _WINDOWED = {
     "late_minutes": (90,),
     "held_minutes_short": (7, 30),
     "ratings": (30, 90),
-    "rating_sum": (30, 90),
+    "rating_sum": (90,),
     "low_ratings": (30, 90),
     "logins": (7, 30, 90),
     "responses": (7, 30),
-    "response_minutes": (7, 30),
     "response_log_minutes": (7, 30),
-    "tutor_cancellations": (30, 90),
+    "tutor_cancellations": (30,),
     "availability_decreases": (30,),
     "profile_updates": (90,),
     "trainings": (90,),
@@ -67,32 +66,40 @@ AGGREGATE_COLUMNS: tuple[str, ...] = tuple(
 )
 
 
-def _window_sums() -> str:
-    return ",\n        ".join(
-        f"sum({name}) OVER w{days} AS {name}_{days}d"
-        for name, windows in _WINDOWED.items()
-        for days in windows
-    )
-
-
-# Sums of integers stay integers (sum(bigint) would be numeric, several times slower).
-_FLOAT_SUMS = frozenset(
-    {
-        "engagement_sum",
-        "late_minutes",
-        "held_minutes_short",
-        "response_minutes",
-        "response_log_minutes",
-    }
+# Fractional daily sums, carried through the window frames as integers in thousandths.
+# A moving sum of integers is updated as the frame slides (add the new day, take off the
+# old one); a sum of floats has no such inverse in PostgreSQL and is recomputed over the
+# whole frame for every row, which made the window pass five times slower. Rounding a
+# day's sum to 0.001 changes nothing the model reads. (Integer columns are int4, not
+# bigint: sum(bigint) is numeric, slower again.)
+_THOUSANDTHS = frozenset(
+    {"engagement_sum", "late_minutes", "held_minutes_short", "response_log_minutes"}
 )
 
 
+def _window_sums() -> str:
+    def one(name: str, days: int) -> str:
+        total = f"sum({name}) OVER w{days}"
+        if name in _THOUSANDTHS:
+            return f"({total} / 1000.0)::float8 AS {name}_{days}d"
+        return f"{total} AS {name}_{days}d"
+
+    return ",\n        ".join(
+        one(name, days) for name, windows in _WINDOWED.items() for days in windows
+    )
+
+
 def _sql_type(name: str) -> str:
-    return "float8" if name in _FLOAT_SUMS else "int4"
+    return "float8" if name in _THOUSANDTHS else "int4"
 
 
 def _daily_columns() -> str:
-    return ", ".join(f"coalesce(sum({name}), 0)::{_sql_type(name)} AS {name}" for name in _WINDOWED)
+    def one(name: str) -> str:
+        if name in _THOUSANDTHS:
+            return f"round(coalesce(sum({name}), 0) * 1000)::int4 AS {name}"
+        return f"coalesce(sum({name}), 0)::int4 AS {name}"
+
+    return ", ".join(one(name) for name in _WINDOWED)
 
 
 # Which daily columns each per-day source provides (in `_WINDOWED` order).
@@ -102,8 +109,7 @@ _SOURCES = {
                     "late_minutes", "held_minutes_short"),
     "first_day": ("first_closed", "first_rebooked"),
     "feedback_day": ("ratings", "rating_sum", "low_ratings"),
-    "event_day": ("logins", "responses", "response_minutes", "response_log_minutes",
-                  "tutor_cancellations",
+    "event_day": ("logins", "responses", "response_log_minutes", "tutor_cancellations",
                   "availability_decreases", "profile_updates", "trainings"),
 }  # fmt: skip
 
@@ -200,8 +206,6 @@ event_day AS (
            count(*) FILTER (WHERE e.event_type = 'login') AS logins,
            count(*) FILTER (WHERE e.event_type = 'message_response'
                             AND e.metadata ? 'response_minutes') AS responses,
-           sum((e.metadata ->> 'response_minutes')::float)
-               FILTER (WHERE e.event_type = 'message_response') AS response_minutes,
            -- Response times are heavy-tailed: their logarithm averages steadily.
            sum(ln(greatest((e.metadata ->> 'response_minutes')::float, 1.0)))
                FILTER (WHERE e.event_type = 'message_response') AS response_log_minutes,
@@ -344,12 +348,6 @@ def utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def day_range(first: date, last: date, step_days: int) -> list[date]:
-    """`first`, `first + step`, ... up to and including `last`."""
-    count = (last - first).days // step_days + 1 if last >= first else 0
-    return [first + timedelta(days=step_days * index) for index in range(count)]
-
-
 __all__ = [
     "AGGREGATE_COLUMNS",
     "LOOKBACK_DAYS",
@@ -357,7 +355,6 @@ __all__ = [
     "SNAPSHOT_SQL",
     "DataSpan",
     "data_span",
-    "day_range",
     "snapshot_aggregates",
     "tutor_exits",
     "utc_midnight",
