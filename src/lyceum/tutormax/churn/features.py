@@ -91,7 +91,6 @@ FEATURES: tuple[Feature, ...] = (
             "minutes"),
     Feature("minutes_short_30d", "minutes sessions ran short of their booking over 30 days",
             "minutes"),
-    Feature("sessions_per_day_30d", "sessions a day over 30 days", "per_day"),
     Feature("sessions_vs_commitment_30d", "sessions over 30 days against the weekly commitment",
             "ratio"),
     Feature("session_trend", "sessions in the last 30 days against the 60 before", "ratio"),

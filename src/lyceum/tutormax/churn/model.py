@@ -12,13 +12,16 @@ ridge penalty, with each weight's sign fixed where the field says which way a si
 points (`DIRECTIONS`: more reschedules can only raise the risk), so the fitted model never
 explains a tutor's risk with a reason pointing the wrong way.
 
-Why not gradient-boosted trees: measured on a backtest before the evaluation's holdout
-(train to 2026-05-04, test the 13 weeks after, default scale, seed 42), LightGBM on the
-same person-period rows reached a 30-day AUC of 0.74-0.75 whatever its size, this model
-0.79 (the generator's true hazard 0.79), and trees boosted on top of it lowered it. A couple
-of hundred churners are too few for trees to assemble a risk that is, as in the field,
-roughly log-linear in many weak signals. Each feature's contribution here is exact: w_j z_j
-log-odds, the same for every interval.
+Why not gradient-boosted trees: measured on a backtest that ends before the evaluation's
+holdout (train on the history before 2026-05-04, score the 13 weeks after; default scale,
+seed 42), LightGBM on the same person-period rows reached a 30-day AUC of 0.74-0.75
+whatever its size and constraints, this model 0.77, the generator's true hazard 0.79; trees
+boosted on top of this model (its logits as the starting score) lowered it. A couple of
+hundred churners are too few for trees to assemble a risk that is, as in the field,
+roughly log-linear in many weak signals. Leaving the signs free gained nothing there
+(0.776) and lets collinear signals take opposite signs, which reads as nonsense ("more
+sessions raised the risk"). Each feature's contribution is exact: w_j z_j log-odds, the
+same for every interval.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ DIRECTIONS: dict[str, int] = {
     "response_minutes_7d": 1, "response_minutes_30d": 1, "minutes_late_90d": 1,
     "minutes_short_7d": 1, "minutes_short_30d": 1, "session_trend": -1,
     "session_trend_7d": -1, "days_since_last_session": 1, "availability_decreases_30d": 1,
-    "profile_updates_90d": -1, "trainings_90d": -1, "new_tutor": 1,
+    "profile_updates_90d": -1, "trainings_90d": -1, "new_tutor": 1, "tenure_days": -1,
 }  # fmt: skip
 ARTIFACT_FORMAT = "lyceum.tutormax.churn.logistic-hazard/1"
 
