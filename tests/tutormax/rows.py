@@ -65,6 +65,8 @@ PRIMARY_KEYS = {
     "churn_predictions": "prediction_id",
     "interventions": "intervention_id",
     "tutor_events": "event_id",
+    # Not a seed table: the churn model registry (migration 0010).
+    "churn_models": "version",
 }
 MODELS: dict[str, type[Any]] = {
     "tutors": Tutor,
@@ -76,7 +78,9 @@ MODELS: dict[str, type[Any]] = {
     "interventions": Intervention,
     "tutor_events": TutorEvent,
 }
-JSONB_COLUMNS = frozenset({"contributing_factors", "metadata"})
+JSONB_COLUMNS = frozenset(
+    {"contributing_factors", "metadata", "features", "training", "evaluation"}
+)
 
 # Every enum-typed column: (table, column, enum, the CHECK that lists its values).
 ENUM_COLUMNS: list[tuple[str, str, type[enum.StrEnum], str]] = [
@@ -131,6 +135,9 @@ def base_row(name: str, parties: Parties | None = None) -> Row:
                 "onboarding_date": DAY, "subjects": ["Math"]}  # fmt: skip
     if name == "students":
         return {"student_id": f"S-{unique}", "name": "Sam"}
+    if name == "churn_models":
+        return {"version": f"hazard-{unique}", "method": "logistic hazard", "as_of": MIDNIGHT,
+                "artifact": "{}", "features": [], "training": {}}  # fmt: skip
     assert parties is not None, name
     tutor = {"tutor_id": parties.tutor_id}
     children: dict[str, Row] = {
@@ -327,6 +334,11 @@ BAD_ROWS: list[Bad] = [
         "outcome_only_when_completed"),
     *(Bad("tutor_events", {"metadata": bad}, "metadata_object")
       for bad in ([], None, "login", 1, [{"device": "web"}])),
+    *(Bad("churn_models", {"as_of": bad}, "as_of_midnight_utc") for bad in BAD_CALCULATION_DATES),
+    *(Bad("churn_models", {"features": bad}, "features_array") for bad in ({}, None, "auc")),
+    *(Bad("churn_models", {"training": bad}, "training_object") for bad in ([], None, 1)),
+    # JSON null is not SQL NULL: "no evaluation yet" is a missing value, not a JSON one.
+    *(Bad("churn_models", {"evaluation": bad}, "evaluation_object") for bad in ([], None, 0.7)),
 ]  # fmt: skip
 
 GOOD_ROWS: list[tuple[str, Row]] = [
@@ -375,5 +387,7 @@ GOOD_ROWS: list[tuple[str, Row]] = [
     ("interventions", {"status": "completed", "completed_at": DAY, "outcome": "no_change"}),
     ("interventions", {"status": "cancelled"}),
     ("tutor_events", {"metadata": {}}),
+    ("churn_models", {"evaluation": {"horizons": {"30": {"auc": 0.74}}}}),
+    ("churn_models", {"features": [{"name": "logins_per_day_30d"}], "training": {"rows": 1}}),
     ("tutor_events", {"metadata": {"device": "ios", "minutes": [3, 4.5], "note": None}}),
 ]  # fmt: skip

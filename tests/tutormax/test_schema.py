@@ -117,7 +117,17 @@ EXPECTED_COLUMNS: dict[str, dict[str, Spec]] = {
         "metadata": JSONB_OBJECT, **CREATED,
     },
 }  # fmt: skip
+# Not seed tables: what the engines of issue 14 added (migration 0010: the churn models).
+ADDED_COLUMNS: dict[str, dict[str, Spec]] = {
+    "churn_models": {
+        "version": _varchar(50), "method": _varchar(200), "as_of": TSTZ,
+        "trained_at": ("timestamp with time zone", False, "now()"),
+        "artifact": ("text", False, None), "features": ("jsonb", False, None),
+        "training": ("jsonb", False, None), "evaluation": ("jsonb", True, None), **CREATED,
+    },
+}  # fmt: skip
 TABLES = set(EXPECTED_COLUMNS)
+ALL_TABLES = TABLES | set(ADDED_COLUMNS)
 
 # Seed 002, "Tables Implemented (8 Total)".
 SEED_COLUMN_COUNTS = {
@@ -162,6 +172,8 @@ EXPECTED_INDEXES: dict[str, tuple[str, bool, str]] = {
                                          "tutor_id, calculation_date, metric_window"),
     "uq_churn_predictions_run": ("churn_predictions", True,
                                  "tutor_id, prediction_date, model_version"),
+    # The churn model registry: the latest model.
+    "ix_churn_models_trained_at": ("churn_models", False, "trained_at"),
 }  # fmt: skip
 
 
@@ -215,6 +227,8 @@ EXPECTED_CHECKS = {
     "interventions": ["completed_at_iff_completed", "outcome_only_when_completed",
                       "priority_range"],
     "tutor_events": ["metadata_object"],
+    "churn_models": ["as_of_midnight_utc", "evaluation_object", "features_array",
+                     "training_object"],
 }  # fmt: skip
 
 # Rules whose wording matters beyond what a row can show, as pg_get_constraintdef prints them.
@@ -261,13 +275,15 @@ INDEXES_SQL = """
 # --- tables and columns -------------------------------------------------------------------------
 
 
-async def test_schema_holds_exactly_the_eight_seed_tables(db_session: AsyncSession) -> None:
+async def test_schema_holds_the_eight_seed_tables_and_the_added_ones(
+    db_session: AsyncSession,
+) -> None:
     found = await rows(
         db_session,
         "SELECT table_name, table_type FROM information_schema.tables "
         "WHERE table_schema = 'tutormax'",
     )
-    assert sorted(found) == sorted((name, "BASE TABLE") for name in TABLES)
+    assert sorted(found) == sorted((name, "BASE TABLE") for name in ALL_TABLES)
     assert set(SEED_COLUMN_COUNTS) == TABLES
 
 
@@ -277,7 +293,7 @@ async def test_each_table_has_the_seeds_column_count(db_session: AsyncSession) -
         "SELECT table_name, count(*) FROM information_schema.columns "
         "WHERE table_schema = 'tutormax' GROUP BY table_name",
     )
-    assert dict(found) == SEED_COLUMN_COUNTS
+    assert dict(found) == SEED_COLUMN_COUNTS | {t: len(c) for t, c in ADDED_COLUMNS.items()}
     assert models.TABLE_COLUMN_COUNTS == SEED_COLUMN_COUNTS
 
 
@@ -287,7 +303,7 @@ async def test_every_column_has_the_designed_type_nullability_and_default(
     found: dict[str, dict[str, Spec]] = {}
     for table, column, type_, nullable, default in await rows(db_session, COLUMNS_SQL):
         found.setdefault(table, {})[column] = (type_, nullable, default)
-    assert found == EXPECTED_COLUMNS
+    assert found == EXPECTED_COLUMNS | ADDED_COLUMNS
     assert {t: len(c) for t, c in EXPECTED_COLUMNS.items()} == SEED_COLUMN_COUNTS
 
 
@@ -466,7 +482,7 @@ def test_downgrade_to_0004_removes_the_tables_and_upgrade_restores_them(
     with services.migration_connections(scratch_database) as (config, _, looking):
         command.upgrade(config, "head")
         built = services.schema_objects(looking, "tutormax")
-        expected = {f"relation {name}" for name in TABLES | set(EXPECTED_INDEXES)}
+        expected = {f"relation {name}" for name in ALL_TABLES | set(EXPECTED_INDEXES)}
         assert expected <= built
         assert {f"trigger trg_{t}_updated_at" for t in models.UPDATED_AT_TABLES} <= built
         command.downgrade(config, "0004")

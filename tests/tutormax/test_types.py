@@ -49,6 +49,7 @@ TIMESTAMPS = {
     "churn_predictions": ("prediction_date", *AUDIT),
     "interventions": ("due_date", "completed_at", *AUDIT),
     "tutor_events": ("event_timestamp", "created_at"),
+    "churn_models": ("as_of", "trained_at", "created_at"),
 }
 
 
@@ -78,10 +79,16 @@ async def test_seed_types_timestamps_arrays_and_jsonb(db_session: AsyncSession) 
     assert {key for key, data_type in types.items() if data_type == "jsonb"} == {
         ("churn_predictions", "contributing_factors"),
         ("tutor_events", "metadata"),
+        ("churn_models", "features"),
+        ("churn_models", "training"),
+        ("churn_models", "evaluation"),
     }
     # Every tutor_id, key or reference, is the seed's String(50).
     assert lengths == [("character varying", 50)]
-    assert {t for t, c in types if c == "tutor_id"} == set(PRIMARY_KEYS) - {"students"}
+    assert {t for t, c in types if c == "tutor_id"} == set(PRIMARY_KEYS) - {
+        "students",
+        "churn_models",
+    }
 
 
 # --- enums: the catalog -------------------------------------------------------------------------

@@ -497,6 +497,47 @@ Index("ix_tutor_events_event_timestamp", TutorEvent.event_timestamp)
 # Not in the seed: one tutor's recent events (utilities, the churn model's features).
 Index("ix_tutor_events_tutor_id_event_timestamp", TutorEvent.tutor_id, TutorEvent.event_timestamp)
 
+
+class ChurnModel(TutorMaxBase):
+    """One trained churn model: its artifact, what it was trained on, how it scored.
+
+    Not a seed table: the churn model's card (`lyceum tutormax train` writes a row,
+    `evaluate` writes one with its held-out figures). `version` is what
+    `churn_predictions.model_version` names; `as_of` is the instant the model's training
+    data ends, so a prediction for an earlier date never uses a model that saw its future.
+    """
+
+    __tablename__ = "churn_models"
+    __table_args__ = (
+        CheckConstraint("as_of = date_trunc('day', as_of, 'UTC')", name="as_of_midnight_utc"),
+        CheckConstraint("jsonb_typeof(features) = 'array'", name="features_array"),
+        CheckConstraint("jsonb_typeof(training) = 'object'", name="training_object"),
+        CheckConstraint(
+            "evaluation IS NULL OR jsonb_typeof(evaluation) = 'object'", name="evaluation_object"
+        ),
+        {"schema": SCHEMA},
+    )
+
+    version: Mapped[str] = mapped_column(String(50), primary_key=True)
+    # In words: "discrete-time hazard, gradient boosting (LightGBM)".
+    method: Mapped[str] = mapped_column(String(200), nullable=False)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    trained_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    # The fitted model as text (LightGBM's own model format), enough to predict again.
+    artifact: Mapped[str] = mapped_column(Text, nullable=False)
+    # The feature spec: name, plain words, reference median (what "2.6x the median" means).
+    features: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    # Snapshots, person-period rows, churn events, parameters, seconds, the risk-score anchor.
+    training: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    # Held-out figures beside the baselines (AUC, Brier, calibration per horizon), if any.
+    evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    created_at: Mapped[datetime] = created_at()
+
+
+Index("ix_churn_models_trained_at", ChurnModel.trained_at)
+
 # Seed 002's table list with its column counts (checked against the catalog in the tests).
 TABLE_COLUMN_COUNTS: dict[str, int] = {
     "tutors": 12,
@@ -522,6 +563,7 @@ __all__ = [
     "SCHEMA",
     "TABLE_COLUMN_COUNTS",
     "UPDATED_AT_TABLES",
+    "ChurnModel",
     "ChurnPrediction",
     "Intervention",
     "Session",
