@@ -8,7 +8,7 @@ and churn predictions add their routes with issue 14. Interventions: operator ac
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
@@ -60,19 +60,24 @@ CSV = "text/csv; charset=utf-8"
 class InterventionListFilters(QueryParams):
     status: InterventionStatus | None = None
     owner: str | None = Field(
-        default=None, min_length=1, max_length=200, description="Only those assigned to this owner."
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=schemas.NO_NUL,
+        description="Only those assigned to this owner.",
     )
-    queue: str | None = Field(
-        default=None, min_length=1, max_length=100, description="Only those in this owner queue."
+    queue: schemas.QueueName | None = Field(
+        default=None, description="Only those in this owner queue."
     )
     overdue: bool | None = Field(
         default=None,
         description="true: only open ones whose due day has passed; false: only the others.",
     )
-    tutor_id: str | None = Field(default=None, min_length=1, max_length=50)
+    tutor_id: schemas.TutorIdText | None = None
     intervention_type: InterventionType | None = None
-    as_of: date | None = Field(
-        default=None, description="The day `overdue` is judged on (today, UTC, when omitted)."
+    as_of: schemas.DateText | None = Field(
+        default=None,
+        description="The day `overdue` is judged on, YYYY-MM-DD (today, UTC, when omitted).",
     )
 
     def filters(self) -> InterventionFilters:

@@ -81,24 +81,33 @@ def _date_text(value: object) -> object:
 
 
 DateText = Annotated[date, BeforeValidator(_date_text), Field(strict=False)]
+# PostgreSQL text cannot hold NUL: the patterns keep it out, so such a value is a 422 that
+# names the field, not a database error.
+NO_NUL = r"^[^\x00]*$"
+# ASCII white space spelled out: `\s` means more in some regex engines than in others, and the
+# OpenAPI document's pattern must mean the same to every client.
+SOME_TEXT = r"^[^\x00]*[^ \t\n\r\f\v\x00][^\x00]*$"
+TutorIdText = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=NO_NUL)]
 Owner = Annotated[
     str,
-    StringConstraints(max_length=200, pattern=r"^[^@\s]+@[^@\s]+$", to_lower=True),
+    StringConstraints(
+        max_length=200, pattern=r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+$", to_lower=True
+    ),
     Field(description="The owner's email address: where the assignment is notified."),
 ]
 QueueName = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_-]*$")
 ]
-Notes = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+Notes = Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=SOME_TEXT)]
 
 
 class InterventionCreate(RequestBody):
     """An intervention opened by hand (the rules open theirs by themselves)."""
 
-    tutor_id: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    tutor_id: TutorIdText
     intervention_type: Annotated[InterventionType, _FROM_TEXT]
     trigger_reason: Annotated[
-        str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)
+        str, StringConstraints(min_length=1, max_length=2000, pattern=SOME_TEXT)
     ] = Field(description="Why, in words a coach can act on.")
     priority: Annotated[int, Field(ge=1, le=4, description="1 urgent .. 4 low.")] = 3
     owner_queue: QueueName | None = Field(

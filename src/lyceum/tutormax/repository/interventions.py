@@ -27,6 +27,7 @@ from lyceum.tutormax.enums import (
     RiskLevel,
 )
 from lyceum.tutormax.models import (
+    OPEN_INTERVENTION_STATUSES_SQL,
     Intervention,
     InterventionAudit,
     InterventionRouting,
@@ -333,7 +334,9 @@ async def insert_intervention(db: AsyncSession, values: dict[str, Any]) -> uuid.
         .values(**values)
         .on_conflict_do_nothing(
             index_elements=[Intervention.tutor_id, Intervention.intervention_type],
-            index_where=Intervention.status.in_(OPEN_STATUSES),
+            # Literal, as the index has it: PostgreSQL infers a partial index only from a
+            # predicate it can prove implies the index's, and bound parameters prove nothing.
+            index_where=text(OPEN_INTERVENTION_STATUSES_SQL),
         )
         .returning(Intervention.intervention_id)
     )
