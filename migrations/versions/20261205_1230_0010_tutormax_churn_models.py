@@ -1,6 +1,6 @@
 """TutorMax churn models: each trained model's artifact, training metadata and figures.
 
-Not a seed table. `lyceum tutormax train` writes one row per model version (the LightGBM
+Not a seed table. `lyceum tutormax train` writes one row per model version (the fitted
 model as text, the feature spec with its reference medians, what it was trained on);
 `evaluate` also writes the held-out figures the API's model card shows. `as_of` is midnight
 UTC: the model saw nothing from that instant on.

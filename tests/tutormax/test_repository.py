@@ -170,10 +170,18 @@ async def world(db_session: AsyncSession) -> AsyncSession:
     db.add_all(
         [
             intervention("T1", "p2-tomorrow", 2, NOW + timedelta(days=1)),
-            intervention("T1", "p1-undated", 1, None),
+            # A tutor has at most one open intervention of a type: these are of others.
+            intervention("T1", "p1-undated", 1, None, kind=InterventionType.TRAINING_MODULE),
             intervention("T2", "p2-today", 2, NOW),
-            intervention("T2", "p3-undated", 3, None),
-            intervention("T1", "in-progress", 1, NOW, InterventionStatus.IN_PROGRESS),
+            intervention("T2", "p3-undated", 3, None, kind=InterventionType.TRAINING_MODULE),
+            intervention(
+                "T1",
+                "in-progress",
+                1,
+                NOW,
+                InterventionStatus.IN_PROGRESS,
+                kind=InterventionType.PEER_MENTORING,
+            ),
             intervention("T2", "cancelled", 1, NOW, InterventionStatus.CANCELLED),
         ]
     )
@@ -221,10 +229,11 @@ def intervention(
     priority: int,
     due: datetime | None,
     status: InterventionStatus = InterventionStatus.PENDING,
+    kind: InterventionType = InterventionType.MANAGER_COACHING,
 ) -> Intervention:
     return Intervention(
         tutor_id=tutor_id,
-        intervention_type=InterventionType.MANAGER_COACHING,
+        intervention_type=kind,
         trigger_reason=reason,
         status=status,
         priority=priority,

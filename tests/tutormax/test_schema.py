@@ -22,6 +22,7 @@ from lyceum.tutormax import models
 from tests.fixtures import services
 from tests.tutormax.rows import (
     BAD_ROWS,
+    ENGINE_TABLES,
     ENUM_COLUMNS,
     PRIMARY_KEYS,
     add_parties,
@@ -127,6 +128,9 @@ ADDED_COLUMNS: dict[str, dict[str, Spec]] = {
     },
 }  # fmt: skip
 TABLES = set(EXPECTED_COLUMNS)
+# The intervention engine's own tables (ENGINE_TABLES) are specified, with their keys,
+# indexes and checks, in test_interventions_schema.py; the churn model registry is specified
+# here (ADDED_COLUMNS). The partial unique index on `interventions` is below.
 ALL_TABLES = TABLES | set(ADDED_COLUMNS)
 
 # Seed 002, "Tables Implemented (8 Total)".
@@ -174,7 +178,13 @@ EXPECTED_INDEXES: dict[str, tuple[str, bool, str]] = {
                                  "tutor_id, prediction_date, model_version"),
     # The churn model registry: the latest model.
     "ix_churn_models_trained_at": ("churn_models", False, "trained_at"),
+    # The intervention engine's: one open (pending or in progress) per tutor and type.
+    "uq_interventions_open_per_type": ("interventions", True, "tutor_id, intervention_type"),
 }  # fmt: skip
+PARTIAL_INDEXES = {
+    "uq_interventions_open_per_type": "WHERE ((status)::text = ANY ((ARRAY['pending'::"
+    "character varying, 'in_progress'::character varying])::text[]))",
+}
 
 
 def _fk(table: str, column: str, parent: str) -> tuple[str, str]:
@@ -283,7 +293,7 @@ async def test_schema_holds_the_eight_seed_tables_and_the_added_ones(
         "SELECT table_name, table_type FROM information_schema.tables "
         "WHERE table_schema = 'tutormax'",
     )
-    assert sorted(found) == sorted((name, "BASE TABLE") for name in ALL_TABLES)
+    assert sorted(found) == sorted((name, "BASE TABLE") for name in ALL_TABLES | ENGINE_TABLES)
     assert set(SEED_COLUMN_COUNTS) == TABLES
 
 
@@ -293,7 +303,9 @@ async def test_each_table_has_the_seeds_column_count(db_session: AsyncSession) -
         "SELECT table_name, count(*) FROM information_schema.columns "
         "WHERE table_schema = 'tutormax' GROUP BY table_name",
     )
-    assert dict(found) == SEED_COLUMN_COUNTS | {t: len(c) for t, c in ADDED_COLUMNS.items()}
+    assert {t: n for t, n in found if t not in ENGINE_TABLES} == SEED_COLUMN_COUNTS | {
+        t: len(c) for t, c in ADDED_COLUMNS.items()
+    }
     assert models.TABLE_COLUMN_COUNTS == SEED_COLUMN_COUNTS
 
 
@@ -302,14 +314,16 @@ async def test_every_column_has_the_designed_type_nullability_and_default(
 ) -> None:
     found: dict[str, dict[str, Spec]] = {}
     for table, column, type_, nullable, default in await rows(db_session, COLUMNS_SQL):
-        found.setdefault(table, {})[column] = (type_, nullable, default)
+        if table not in ENGINE_TABLES:
+            found.setdefault(table, {})[column] = (type_, nullable, default)
     assert found == EXPECTED_COLUMNS | ADDED_COLUMNS
     assert {t: len(c) for t, c in EXPECTED_COLUMNS.items()} == SEED_COLUMN_COUNTS
 
 
 async def test_primary_keys(db_session: AsyncSession) -> None:
     keys = await constraints(db_session, "p")
-    assert {name: (table, definition) for name, (table, _, definition) in keys.items()} == {
+    seed_keys = {n: k for n, k in keys.items() if k[0] not in ENGINE_TABLES}
+    assert {name: (table, definition) for name, (table, _, definition) in seed_keys.items()} == {
         f"pk_{table}": (table, f"PRIMARY KEY ({key})") for table, key in PRIMARY_KEYS.items()
     }
     [(tutor_key_type,)] = await rows(
@@ -328,7 +342,8 @@ async def test_string_keys_compare_bytewise_everywhere(db_session: AsyncSession)
         " WHERE table_schema = 'tutormax'"
         " AND column_name IN ('tutor_id', 'student_id', 'session_id')",
     )
-    assert len(found) == 12
+    # The seed's twelve, and the engine's rule matches.
+    assert len(found) == 13
     assert {collation for _, _, collation in found} == {"C"}
 
 
@@ -336,11 +351,17 @@ async def test_string_keys_compare_bytewise_everywhere(db_session: AsyncSession)
 
 
 async def test_every_index_has_its_name_columns_and_uniqueness(db_session: AsyncSession) -> None:
-    found = await rows(db_session, INDEXES_SQL)
+    found = [row for row in await rows(db_session, INDEXES_SQL) if row[1] not in ENGINE_TABLES]
     assert {name: (table, unique, cols) for name, table, _, unique, _, cols in found} == (
         EXPECTED_INDEXES
     )
-    assert {(method, partial) for _, _, method, _, partial, _ in found} == {("btree", False)}
+    assert {method for _, _, method, _, _, _ in found} == {"btree"}
+    assert {name for name, _, _, _, partial, _ in found if partial} == set(PARTIAL_INDEXES)
+    for name, predicate in PARTIAL_INDEXES.items():
+        [(definition,)] = await rows(
+            db_session, "SELECT pg_get_indexdef(to_regclass(:name))", name=f"tutormax.{name}"
+        )
+        assert definition.endswith(predicate), definition
 
 
 async def test_each_seed_index_exists_on_exactly_its_column(db_session: AsyncSession) -> None:
@@ -365,9 +386,11 @@ async def test_every_foreign_key_leads_an_index(db_session: AsyncSession) -> Non
 
 async def test_the_expected_foreign_keys_exist(db_session: AsyncSession) -> None:
     found = await constraints(db_session, "f")
-    assert {name: definition for name, (_, _, definition) in found.items()} == (
-        EXPECTED_FOREIGN_KEYS
-    )
+    assert {
+        name: definition
+        for name, (table, _, definition) in found.items()
+        if table not in ENGINE_TABLES
+    } == EXPECTED_FOREIGN_KEYS
 
 
 async def test_every_foreign_key_into_or_out_of_the_schema_cascades(
@@ -380,7 +403,10 @@ async def test_every_foreign_key_into_or_out_of_the_schema_cascades(
         WHERE contype = 'f' AND (connamespace = 'tutormax'::regnamespace
               OR confrelid IN (SELECT oid FROM pg_class
                                WHERE relnamespace = 'tutormax'::regnamespace))
+          AND conrelid NOT IN (SELECT to_regclass('tutormax.' || t)
+                               FROM unnest(CAST(:engine AS text[])) AS t)
         """,
+        engine=sorted(ENGINE_TABLES),
     )
     assert len(found) == len(EXPECTED_FOREIGN_KEYS)
     assert {name: rule for name, rule in found} == dict.fromkeys(EXPECTED_FOREIGN_KEYS, "c")
@@ -390,7 +416,8 @@ async def test_every_foreign_key_into_or_out_of_the_schema_cascades(
 
 
 async def test_the_named_checks_exist_and_nothing_else(db_session: AsyncSession) -> None:
-    checks = await constraints(db_session, "c")
+    checks = {n: c for n, c in (await constraints(db_session, "c")).items()
+              if c[0] not in ENGINE_TABLES}  # fmt: skip
     named = {name for name in checks if name not in {n for *_, n in ENUM_COLUMNS}}
     assert named == {
         f"ck_{table}_{check}" for table, names in EXPECTED_CHECKS.items() for check in names

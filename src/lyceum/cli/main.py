@@ -18,6 +18,7 @@ from lyceum.apps import APPS
 from lyceum.cli.common import console, err_console, fail, repo_root, run_async, settings_or_exit
 from lyceum.cli.db import db_app
 from lyceum.cli.jobs import jobs_app
+from lyceum.cli.outbox import outbox_app
 from lyceum.core.appspec import GenerateOptions
 from lyceum.core.errors import ConfigurationError, LyceumError
 from lyceum.core.logging import configure_logging
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(outbox_app, name="outbox")
 # Each app's own commands, `lyceum <app> …`, from its AppSpec (the factory imports the app's
 # cli module only now, when the command line is built).
 for _spec in APPS.values():

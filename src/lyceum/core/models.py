@@ -67,4 +67,52 @@ class GenerationRun(UUIDPrimaryKeyMixin, Base):
     generated_at: Mapped[datetime] = mapped_column(nullable=False, server_default=func.now())
 
 
-__all__ = ["OPERATOR_ROLES", "GenerationRun", "Operator"]
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+class OutboxMessage(UUIDPrimaryKeyMixin, Base):
+    """A message to deliver (an email, a chat post), written in the transaction of the change
+    it announces, so it is sent exactly when that change commits; `core.outbox` delivers it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in OUTBOX_STATUSES) + ")",
+            name="status_known",
+        ),
+        CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_at_iff_sent"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        CheckConstraint("btrim(channel) <> '' AND btrim(recipient) <> ''", name="addressed"),
+        Index("uq_outbox_dedupe_key", "dedupe_key", unique=True),
+        # The sender's one query: due pending messages, oldest first.
+        Index(
+            "ix_outbox_pending_next_attempt_at",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        {"schema": PLATFORM_SCHEMA},
+    )
+
+    # How to deliver it ("email", ...) and to whom, in that channel's terms (an address).
+    channel: Mapped[str] = mapped_column(String(50), nullable=False)
+    recipient: Mapped[str] = mapped_column(String(320), nullable=False)
+    subject: Mapped[str] = mapped_column(String(300), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    # Who wrote it (an app name) and what it is about ("intervention:<id>"), for people.
+    source: Mapped[str] = mapped_column(String(50), nullable=False)
+    reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # A second enqueue with the same key is ignored: retried jobs do not send twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(nullable=False, server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The moment of the write (not of its transaction): messages a transaction writes are
+    # delivered in the order it wrote them.
+    created_at: Mapped[datetime] = mapped_column(
+        nullable=False, server_default=func.clock_timestamp()
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+__all__ = ["OPERATOR_ROLES", "OUTBOX_STATUSES", "GenerationRun", "Operator", "OutboxMessage"]

@@ -88,7 +88,7 @@ app_spec = AppSpec(
         "it worked) come with the evaluation engine and the churn model."
     ),
     tasks=_tasks,
-    pure_packages=("synthetic", "policysim", "churn"),
+    pure_packages=("synthetic", "policysim", "churn", "rules"),
     generate=_generate,
     benchmarks=("tutormax",),
 )

@@ -1,7 +1,8 @@
 """TutorMax's HTTP API, mounted at /api/tutormax. Thin: parse, authorise, call the service.
 
-Reads need any signed-in operator account (admin, operator or viewer). The evaluation engine,
-churn predictions and interventions add their routes with issue 14.
+Reads need any signed-in operator account (admin, operator or viewer). The evaluation engine
+and churn predictions add their routes with issue 14. Interventions: operator accounts
+(admin, operator, viewer) read them; admins and operators open, assign and move them.
 """
 
 from __future__ import annotations
@@ -10,21 +11,27 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.auth import Principal, get_principal, require_roles
 from lyceum.core.errors import InvalidInput
+from lyceum.core.query import QueryParams
 from lyceum.core.timestamps import Timestamp
 from lyceum.tutormax import schemas, service
 from lyceum.tutormax.connection import get_db_session
-from lyceum.tutormax.enums import TutorStatus
-from lyceum.tutormax.service import ingest
+from lyceum.tutormax.enums import InterventionStatus, InterventionType, TutorStatus
+from lyceum.tutormax.repository.interventions import InterventionFilters
+from lyceum.tutormax.service import ingest, interventions
 
 TutorMaxSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 Reader = Annotated[Principal, Depends(get_principal)]
 Writer = Annotated[Principal, Depends(require_roles("operator", "admin"))]
+# Interventions: the operator accounts read them, admins and operators change them (a tutor
+# account, when there is one, sees neither).
+InterventionReader = Annotated[Principal, Depends(require_roles("admin", "operator", "viewer"))]
+InterventionWriter = Annotated[Principal, Depends(require_roles("admin", "operator"))]
 
 
 class TutorListParams(BaseModel):
@@ -59,6 +66,49 @@ def _same_id(path_id: str, body_id: object, field: str) -> None:
         )
 
 
+InterventionId = Annotated[uuid.UUID, Path(description="The intervention's id (a UUID).")]
+CSV = "text/csv; charset=utf-8"
+
+
+class InterventionListFilters(QueryParams):
+    status: InterventionStatus | None = None
+    owner: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=schemas.NO_NUL,
+        description="Only those assigned to this owner.",
+    )
+    queue: schemas.QueueName | None = Field(
+        default=None, description="Only those in this owner queue."
+    )
+    overdue: bool | None = Field(
+        default=None,
+        description="true: only open ones whose due day has passed; false: only the others.",
+    )
+    tutor_id: schemas.TutorIdText | None = None
+    intervention_type: InterventionType | None = None
+    as_of: schemas.DateText | None = Field(
+        default=None,
+        description="The day `overdue` is judged on, YYYY-MM-DD (today, UTC, when omitted).",
+    )
+
+    def filters(self) -> InterventionFilters:
+        return InterventionFilters(
+            status=self.status,
+            owner=self.owner.lower() if self.owner else None,
+            queue=self.queue,
+            overdue=self.overdue,
+            tutor_id=self.tutor_id,
+            intervention_type=self.intervention_type,
+        )
+
+
+class InterventionListParams(InterventionListFilters):
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
 def router() -> APIRouter:
     api = APIRouter()
 
@@ -85,6 +135,100 @@ def router() -> APIRouter:
         """One tutor, with their sessions, rating, no-shows and reschedules over a window."""
         until: datetime | None = params.until
         return await service.tutor_detail(db, tutor_id, days=params.days, until=until)
+
+    # ---- interventions -------------------------------------------------------------------
+
+    @api.get("/interventions", response_model=schemas.InterventionPage)
+    async def list_interventions(
+        _: InterventionReader,
+        db: TutorMaxSession,
+        params: Annotated[InterventionListParams, Query()],
+    ) -> schemas.InterventionPage:
+        """Interventions: open ones first (overdue, then most urgent, then due soonest), then
+        closed ones, newest first; filtered, a page at a time, with the total."""
+        return await interventions.intervention_page(
+            db, params.filters(), as_of=params.as_of, limit=params.limit, offset=params.offset
+        )
+
+    @api.get(
+        "/interventions.csv",
+        response_class=Response,
+        responses={200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+    )
+    async def export_interventions(
+        _: InterventionReader,
+        db: TutorMaxSession,
+        params: Annotated[InterventionListFilters, Query()],
+    ) -> Response:
+        """The same list as CSV (every match, same filters and order), for a spreadsheet."""
+        body = await interventions.interventions_csv(db, params.filters(), as_of=params.as_of)
+        return Response(
+            content=body,
+            media_type=CSV,
+            headers={"Content-Disposition": 'attachment; filename="interventions.csv"'},
+        )
+
+    @api.post(
+        "/interventions",
+        response_model=schemas.InterventionOut,
+        status_code=status.HTTP_201_CREATED,
+    )
+    async def create_intervention(
+        who: InterventionWriter, db: TutorMaxSession, body: schemas.InterventionCreate
+    ) -> schemas.InterventionOut:
+        """Open an intervention by hand (409 while the tutor has an open one of the type)."""
+        return await interventions.create_intervention(db, who.subject, body)
+
+    @api.get("/interventions/{intervention_id}", response_model=schemas.InterventionOut)
+    async def get_intervention(
+        _: InterventionReader, db: TutorMaxSession, intervention_id: InterventionId
+    ) -> schemas.InterventionOut:
+        return await interventions.intervention(db, intervention_id)
+
+    @api.post("/interventions/{intervention_id}/assign", response_model=schemas.InterventionOut)
+    async def assign_intervention(
+        who: InterventionWriter,
+        db: TutorMaxSession,
+        intervention_id: InterventionId,
+        body: schemas.InterventionAssignment,
+    ) -> schemas.InterventionOut:
+        """Give an open intervention to an owner, who is notified."""
+        return await interventions.assign_intervention(
+            db, who.subject, intervention_id, body.assigned_to
+        )
+
+    @api.post("/interventions/{intervention_id}/status", response_model=schemas.InterventionOut)
+    async def change_intervention_status(
+        who: InterventionWriter,
+        db: TutorMaxSession,
+        intervention_id: InterventionId,
+        body: schemas.InterventionStatusChange,
+    ) -> schemas.InterventionOut:
+        """Start or cancel an intervention (409 naming the move when it is not allowed)."""
+        return await interventions.change_status(
+            db, who.subject, intervention_id, body.status, body.notes
+        )
+
+    @api.post("/interventions/{intervention_id}/complete", response_model=schemas.InterventionOut)
+    async def complete_intervention(
+        who: InterventionWriter,
+        db: TutorMaxSession,
+        intervention_id: InterventionId,
+        body: schemas.InterventionCompletion,
+    ) -> schemas.InterventionOut:
+        """Close an in-progress intervention with its outcome."""
+        return await interventions.complete_intervention(
+            db, who.subject, intervention_id, body.outcome, body.notes
+        )
+
+    @api.get(
+        "/interventions/{intervention_id}/audit", response_model=schemas.InterventionAuditTrail
+    )
+    async def intervention_audit(
+        _: InterventionReader, db: TutorMaxSession, intervention_id: InterventionId
+    ) -> schemas.InterventionAuditTrail:
+        """Who changed what on the intervention, oldest first."""
+        return await interventions.audit_trail(db, intervention_id)
 
     _ingest_routes(api)
     return api

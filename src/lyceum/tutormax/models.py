@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -35,7 +36,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lyceum.core.db.base import Base, TimestampMixin
@@ -466,6 +467,16 @@ class Intervention(TimestampMixin, TutorMaxBase):
 
 Index("ix_interventions_tutor_id", Intervention.tutor_id)
 Index("ix_interventions_status", Intervention.status)
+# At most one open intervention per tutor and type, however many rule runs, requests or
+# workers race to open one: the engine's INSERT ... ON CONFLICT names this index.
+OPEN_INTERVENTION_STATUSES_SQL = "status IN ('pending', 'in_progress')"
+Index(
+    "uq_interventions_open_per_type",
+    Intervention.tutor_id,
+    Intervention.intervention_type,
+    unique=True,
+    postgresql_where=text(OPEN_INTERVENTION_STATUSES_SQL),
+)
 
 
 class TutorEvent(TutorMaxBase):
@@ -519,13 +530,13 @@ class ChurnModel(TutorMaxBase):
     )
 
     version: Mapped[str] = mapped_column(String(50), primary_key=True)
-    # In words: "discrete-time hazard, gradient boosting (LightGBM)".
+    # In words, e.g. "discrete-time hazard, logistic regression".
     method: Mapped[str] = mapped_column(String(200), nullable=False)
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     trained_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
-    # The fitted model as text (LightGBM's own model format), enough to predict again.
+    # The fitted model as text, enough to predict again.
     artifact: Mapped[str] = mapped_column(Text, nullable=False)
     # The feature spec: name, plain words, reference median (what "2.6x the median" means).
     features: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
@@ -537,6 +548,111 @@ class ChurnModel(TutorMaxBase):
 
 
 Index("ix_churn_models_trained_at", ChurnModel.trained_at)
+
+# ---- the intervention engine's own tables (issue 14; docs/tutormax.md, "Interventions") ----
+
+
+class InterventionRuleMatch(TutorMaxBase):
+    """One rule match: a tutor the rules picked for an intervention type on a day, and the
+    arm they fell in. Holdout rows are the tutors deliberately left alone (the control
+    group for the uplift estimate); treatment rows point at the intervention they opened,
+    or at nothing when one of that type was already open. The key makes a rerun of a day a
+    no-op, even after the interventions it opened have been closed."""
+
+    __tablename__ = "intervention_rule_matches"
+    __table_args__ = (
+        CheckConstraint("arm IN ('treatment', 'holdout')", name="arm_known"),
+        CheckConstraint("arm = 'treatment' OR intervention_id IS NULL", name="holdout_untreated"),
+        {"schema": SCHEMA},
+    )
+
+    tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), primary_key=True)
+    intervention_type: Mapped[InterventionType] = mapped_column(
+        _enum(InterventionType, "intervention_type"), primary_key=True
+    )
+    match_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    arm: Mapped[str] = mapped_column(String(20), nullable=False)
+    intervention_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), _fk("interventions.intervention_id"), nullable=True
+    )
+    created_at: Mapped[datetime] = created_at()
+
+
+Index("ix_intervention_rule_matches_match_date", InterventionRuleMatch.match_date)
+Index("ix_intervention_rule_matches_intervention_id", InterventionRuleMatch.intervention_id)
+
+
+class InterventionRouting(TutorMaxBase):
+    """Who owns an intervention besides its assignee, and how far it has been escalated:
+    one row per intervention (the seed fixes the interventions table's 13 columns)."""
+
+    __tablename__ = "intervention_routing"
+    __table_args__ = (
+        CheckConstraint("btrim(owner_queue) <> ''", name="owner_queue_not_blank"),
+        CheckConstraint("escalation_level >= 0", name="escalation_level_non_negative"),
+        CheckConstraint(
+            "(escalation_level = 0) = (escalated_at IS NULL)", name="escalated_at_iff_escalated"
+        ),
+        {"schema": SCHEMA},
+    )
+
+    intervention_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), _fk("interventions.intervention_id"), primary_key=True
+    )
+    owner_queue: Mapped[str] = mapped_column(String(100), nullable=False)
+    # The rule that opened it; NULL for one opened by hand.
+    rule_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    escalation_level: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+INTERVENTION_AUDIT_ACTIONS = ("created", "assigned", "status_changed", "completed", "escalated")
+
+
+class InterventionAudit(TutorMaxBase):
+    """Who changed what on an intervention: one row per change, with the fields' values
+    before and after, written in the change's own transaction. Never updated."""
+
+    __tablename__ = "intervention_audit"
+    __table_args__ = (
+        CheckConstraint(
+            "action IN (" + ", ".join(f"'{a}'" for a in INTERVENTION_AUDIT_ACTIONS) + ")",
+            name="action_known",
+        ),
+        CheckConstraint("btrim(actor) <> ''", name="actor_not_blank"),
+        CheckConstraint(
+            "jsonb_typeof(old_values) = 'object' AND jsonb_typeof(new_values) = 'object'",
+            name="values_objects",
+        ),
+        {"schema": SCHEMA},
+    )
+
+    audit_id: Mapped[uuid.UUID] = uuid_pk()
+    intervention_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), _fk("interventions.intervention_id"), nullable=False
+    )
+    action: Mapped[str] = mapped_column(String(30), nullable=False)
+    # The account's subject (an email) for people, `system:<job>` for the engine.
+    actor: Mapped[str] = mapped_column(String(320), nullable=False)
+    old_values: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    new_values: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    # The moment of the write, not of its transaction (now()): changes made in one
+    # transaction (created, then assigned) keep their order.
+    changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.clock_timestamp()
+    )
+
+
+Index(
+    "ix_intervention_audit_intervention_id_changed_at",
+    InterventionAudit.intervention_id,
+    InterventionAudit.changed_at,
+)
 
 # Seed 002's table list with its column counts (checked against the catalog in the tests).
 TABLE_COLUMN_COUNTS: dict[str, int] = {
@@ -560,12 +676,17 @@ UPDATED_AT_TABLES = (
 )
 
 __all__ = [
+    "INTERVENTION_AUDIT_ACTIONS",
+    "OPEN_INTERVENTION_STATUSES_SQL",
     "SCHEMA",
     "TABLE_COLUMN_COUNTS",
     "UPDATED_AT_TABLES",
     "ChurnModel",
     "ChurnPrediction",
     "Intervention",
+    "InterventionAudit",
+    "InterventionRouting",
+    "InterventionRuleMatch",
     "Session",
     "Student",
     "StudentFeedback",

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -20,12 +22,16 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from lyceum.core.request import FROM_JSON_TEXT, RequestBody
 from lyceum.core.timestamps import BodyTimestamp
 from lyceum.tutormax.enums import (
     EventType,
     InitiatedBy,
+    InterventionOutcome,
+    InterventionStatus,
+    InterventionType,
     StudentStatus,
     TutorStatus,
 )
@@ -309,6 +315,123 @@ class EventBatch(RequestBody):
     items: Annotated[list[EventIn], Field(min_length=1, max_length=MAX_BATCH)]
 
 
+# ---- interventions (docs/tutormax.md, "Interventions") -------------------------------------
+
+# A request body is strict (core.request): enums are read from their text
+# (FROM_JSON_TEXT), and a date's own validator refuses anything but YYYY-MM-DD.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_text(value: object) -> object:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_format", "value is not a date written YYYY-MM-DD")
+    return value
+
+
+DateText = Annotated[date, BeforeValidator(_date_text), Field(strict=False)]
+# PostgreSQL text cannot hold NUL: the patterns keep it out, so such a value is a 422 that
+# names the field, not a database error.
+NO_NUL = r"^[^\x00]*$"
+# ASCII white space spelled out: `\s` means more in some regex engines than in others, and the
+# OpenAPI document's pattern must mean the same to every client.
+SOME_TEXT = r"^[^\x00]*[^ \t\n\r\f\v\x00][^\x00]*$"
+TutorIdText = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=NO_NUL)]
+Owner = Annotated[
+    str,
+    StringConstraints(
+        max_length=200, pattern=r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+$", to_lower=True
+    ),
+    Field(description="The owner's email address: where the assignment is notified."),
+]
+QueueName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+]
+Notes = Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=SOME_TEXT)]
+
+
+class InterventionCreate(RequestBody):
+    """An intervention opened by hand (the rules open theirs by themselves)."""
+
+    tutor_id: TutorIdText
+    intervention_type: Annotated[InterventionType, FROM_JSON_TEXT]
+    trigger_reason: Annotated[
+        str, StringConstraints(min_length=1, max_length=2000, pattern=SOME_TEXT)
+    ] = Field(description="Why, in words a coach can act on.")
+    priority: Annotated[int, Field(ge=1, le=4, description="1 urgent .. 4 low.")] = 3
+    owner_queue: QueueName | None = Field(
+        default=None, description="The team queue that owns it; the rules' default when omitted."
+    )
+    assigned_to: Owner | None = None
+    due_date: DateText | None = Field(default=None, description="The day it is due, YYYY-MM-DD.")
+    notes: Notes | None = None
+
+
+class InterventionAssignment(RequestBody):
+    assigned_to: Owner
+
+
+class InterventionStatusChange(RequestBody):
+    """A move along the lifecycle: pending -> in_progress -> completed / cancelled, or
+    pending -> cancelled. Completing needs an outcome: use the complete action."""
+
+    status: Annotated[InterventionStatus, FROM_JSON_TEXT]
+    notes: Notes | None = Field(default=None, description="Replaces the intervention's notes.")
+
+
+class InterventionCompletion(RequestBody):
+    outcome: Annotated[InterventionOutcome, FROM_JSON_TEXT]
+    notes: Notes | None = Field(default=None, description="Replaces the intervention's notes.")
+
+
+class InterventionOut(BaseModel):
+    intervention_id: uuid.UUID
+    tutor_id: str
+    tutor_name: str
+    intervention_type: InterventionType
+    trigger_reason: str
+    status: InterventionStatus
+    priority: int
+    assigned_to: str | None
+    # NULL only for an intervention written without the engine (raw SQL, an old import).
+    owner_queue: str | None
+    rule_id: str | None
+    escalation_level: int
+    escalated_at: datetime | None
+    due_date: date | None
+    overdue: bool
+    completed_at: datetime | None
+    outcome: InterventionOutcome | None
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class InterventionPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    as_of: date = Field(description="The day `overdue` is judged on.")
+    interventions: list[InterventionOut]
+
+
+class InterventionAuditEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    audit_id: uuid.UUID
+    action: str
+    actor: str
+    old_values: dict[str, JsonValue]
+    new_values: dict[str, JsonValue]
+    changed_at: datetime
+
+
+class InterventionAuditTrail(BaseModel):
+    intervention_id: uuid.UUID
+    entries: list[InterventionAuditEntry]
+
+
 __all__ = [
     "MAX_BATCH",
     "ChurnedTutorIn",
@@ -320,6 +443,14 @@ __all__ = [
     "FeedbackIn",
     "IngestReport",
     "IngestedRow",
+    "InterventionAssignment",
+    "InterventionAuditEntry",
+    "InterventionAuditTrail",
+    "InterventionCompletion",
+    "InterventionCreate",
+    "InterventionOut",
+    "InterventionPage",
+    "InterventionStatusChange",
     "NoShowSessionIn",
     "OpenSessionIn",
     "SessionBatch",

@@ -19,6 +19,8 @@ from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from psycopg.conninfo import make_conninfo
 
+from lyceum.core import outbox
+from lyceum.core.db.session import session
 from lyceum.core.db.url import resolve_database_url
 from lyceum.core.errors import LyceumError
 from lyceum.core.jobs.periodic import ZonedPeriodicRegistry, every_seconds_cron
@@ -63,7 +65,8 @@ def connector(settings: Settings) -> PsycopgConnector:
 
 
 def platform_blueprint(settings: Settings) -> Blueprint:
-    """The platform's own jobs: crash recovery and the purge of old finished jobs."""
+    """The platform's own jobs: crash recovery, the purge of old finished jobs, and one
+    outbox delivery pass on demand."""
     jobs = Blueprint()
 
     @jobs.periodic(cron=every_seconds_cron(settings.jobs_recovery_seconds), periodic_id="recovery")
@@ -95,6 +98,15 @@ def platform_blueprint(settings: Settings) -> Blueprint:
         await context.app.job_manager.delete_old_jobs(
             nb_hours=KEEP_FINISHED_HOURS, include_cancelled=True
         )
+
+    @jobs.task(name="deliver_outbox", queueing_lock=f"{PLATFORM}:deliver_outbox")
+    async def deliver_outbox() -> int:
+        """One delivery pass over the outbox (what `lyceum worker`'s sender loop does every
+        few seconds), for a deployment or a test that wants it as a job; returns messages
+        sent."""
+        async with session() as db:
+            report = await outbox.deliver_due(db, outbox.transports_for(settings))
+        return report.sent
 
     return jobs
 

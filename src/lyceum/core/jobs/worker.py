@@ -1,9 +1,11 @@
 """`lyceum worker`: procrastinate's worker for every app's jobs, beside the apps' own loops.
 
 One process runs, on one event loop:
-- procrastinate's worker (jobs from every queue, the periodic deferrer, heartbeats), and
+- procrastinate's worker (jobs from every queue, the periodic deferrer, heartbeats),
 - each app's `AppSpec.worker` context (long-running loops that are not jobs, such as
-  Nerdboard's simulation ticker).
+  Nerdboard's simulation ticker), and
+- the platform's outbox sender (`core.outbox.run_sender`), which delivers the messages apps
+  write in their transactions.
 
 SIGINT and SIGTERM stop it the same way: no new job is fetched, running jobs get
 `JOBS_SHUTDOWN_SECONDS` to finish (then they are aborted and retried later), the app loops
@@ -24,6 +26,7 @@ from procrastinate import App, Blueprint
 from lyceum.core.cache import build_cache
 from lyceum.core.db.engine import close_db
 from lyceum.core.jobs.app import build_job_app, describe
+from lyceum.core.outbox import sender_running
 from lyceum.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ async def run_worker(
     try:
         app = build_job_app(settings, specs, extra=extra)
         async with AsyncExitStack() as stack:
+            await stack.enter_async_context(sender_running(settings))
             for spec in specs:
                 if spec.worker is not None:
                     await stack.enter_async_context(spec.worker(settings, cache))

@@ -37,8 +37,12 @@ from lyceum.tutormax.models import (
     TutorPerformanceMetric,
 )
 
-# Empties every TutorMax table in one statement (generator rebuilds, `init --reset`).
-TRUNCATE_ALL = "TRUNCATE " + ", ".join(f"{SCHEMA}.{table}" for table in TABLE_COLUMN_COUNTS)
+# Empties every TutorMax table in one statement (generator rebuilds, `init --reset`). CASCADE:
+# the engines' own tables (rule matches, routing, audit) hang off these by foreign keys and
+# describe the data being replaced, so they go with it.
+TRUNCATE_ALL = (
+    "TRUNCATE " + ", ".join(f"{SCHEMA}.{table}" for table in TABLE_COLUMN_COUNTS) + " CASCADE"
+)
 
 
 def _check_limit(limit: int | None) -> None:

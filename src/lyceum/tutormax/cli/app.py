@@ -1,0 +1,47 @@
+"""`lyceum tutormax …`: the Typer app and `init`; the engines' commands live beside it
+(`churn`, `interventions`, `policysim`) and register on `commands` when the package loads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lyceum.core.cli import confirm, console, fail, settings_or_exit
+from lyceum.core.db.engine import close_db_sync
+from lyceum.core.errors import ConfigurationError, LyceumError
+
+commands = typer.Typer(
+    help="TutorMax: initialise its database; compute metrics; train, score and evaluate the"
+    " churn model; apply the intervention rules; simulate intervention policies.",
+    no_args_is_help=True,
+)
+
+
+@commands.command()
+def init(
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete TutorMax's data first (asks first).")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Verify the connection, create the schema through the migrations, print next steps."""
+    from lyceum.tutormax.init_db import initialize
+
+    settings = settings_or_exit()
+
+    def ask(question: str) -> bool:
+        confirm(question, yes)  # exits unless confirmed
+        return True
+
+    try:
+        initialize(
+            settings,
+            reset=reset,
+            confirm=ask,
+            say=lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True),
+        )
+    except (LyceumError, ConfigurationError) as exc:
+        fail(str(exc))
+    finally:
+        close_db_sync()
