@@ -453,3 +453,20 @@ def test_a_fortnight_of_due_days_never_lands_on_a_weekend() -> None:
         day = date(2026, 11, 2) + timedelta(days=offset)
         for count in range(6):
             assert add_working_days(day, count).weekday() < 5
+
+
+def test_factors_as_the_churn_model_writes_them_are_read_with_their_words() -> None:
+    factors = parse_factors(
+        {
+            "tutor_reschedule_rate_30d": {
+                "points": 14.2,
+                "value": 0.12,
+                "median": 0.046,
+                "reason": "tutor-initiated reschedules over 30 days: 12 %, 2.6x the median:"
+                " +14 points",
+            }
+        }
+    )
+    factor = factors["tutor_reschedule_rate_30d"]
+    assert factor.contribution == 14.2
+    assert factor.text is not None and factor.text.startswith("tutor-initiated reschedules")

@@ -87,7 +87,8 @@ def parse_factors(raw: Mapping[str, Any] | None) -> dict[str, Factor]:
         text: str | None = None
         if isinstance(value, Mapping):
             contribution = _number(value.get("contribution", value.get("points")))
-            words = value.get("text", value.get("description"))
+            # The churn model writes {"points", "reason", …}; other writers may use the others.
+            words = value.get("reason", value.get("text", value.get("description")))
             text = words if isinstance(words, str) and words.strip() else None
         else:
             contribution = _number(value)
