@@ -25,21 +25,34 @@ from tests.tutormax.intervention_rows import (
 )
 
 BASE = "/api/tutormax/interventions"
-OPERATOR = token_for("operator", subject="olu@example.com")
-ADMIN = token_for("admin", subject="ada@example.com")
-VIEWER = token_for("viewer", subject="vic@example.com")
-TUTOR = token_for("tutor", subject="T00001")
+
+
+# Tokens are made when a test runs, not at import: they expire, and a full run is longer.
+def OPERATOR() -> dict[str, str]:
+    return token_for("operator", subject="olu@example.com")
+
+
+def ADMIN() -> dict[str, str]:
+    return token_for("admin", subject="ada@example.com")
+
+
+def VIEWER() -> dict[str, str]:
+    return token_for("viewer", subject="vic@example.com")
+
+
+def TUTOR() -> dict[str, str]:
+    return token_for("tutor", subject="T00001")
 
 
 async def _create(
-    client: httpx.AsyncClient, tutor: str, headers: dict[str, str] = OPERATOR, **fields: Any
+    client: httpx.AsyncClient, tutor: str, headers: dict[str, str] | None = None, **fields: Any
 ) -> httpx.Response:
     body = {
         "tutor_id": tutor,
         "intervention_type": "peer_mentoring",
         "trigger_reason": "Pair with a mentor for a month",
     } | fields
-    return await client.post(BASE, headers=headers, json=body)
+    return await client.post(BASE, headers=headers or OPERATOR(), json=body)
 
 
 async def test_operators_run_an_intervention_from_creation_to_outcome(
@@ -61,25 +74,25 @@ async def test_operators_run_an_intervention_from_creation_to_outcome(
     url = f"{BASE}/{item['intervention_id']}"
 
     assigned = await client.post(
-        f"{url}/assign", headers=ADMIN, json={"assigned_to": "Coach@Example.com"}
+        f"{url}/assign", headers=ADMIN(), json={"assigned_to": "Coach@Example.com"}
     )
     assert assigned.status_code == 200 and assigned.json()["assigned_to"] == "coach@example.com"
     started = await client.post(
         f"{url}/status",
-        headers=OPERATOR,
+        headers=OPERATOR(),
         json={"status": "in_progress", "notes": "Called, mentor found"},
     )
     assert started.json()["status"] == "in_progress"
     assert started.json()["notes"] == "Called, mentor found"
     done = await client.post(
-        f"{url}/complete", headers=OPERATOR, json={"outcome": "improved", "notes": "Ratings up"}
+        f"{url}/complete", headers=OPERATOR(), json={"outcome": "improved", "notes": "Ratings up"}
     )
     assert done.status_code == 200, done.text
     final = done.json()
     assert (final["status"], final["outcome"], final["overdue"]) == ("completed", "improved", False)
     assert final["completed_at"] is not None
 
-    trail = (await client.get(f"{url}/audit", headers=VIEWER)).json()
+    trail = (await client.get(f"{url}/audit", headers=VIEWER())).json()
     assert trail["intervention_id"] == item["intervention_id"]
     assert [(e["action"], e["actor"]) for e in trail["entries"]] == [
         ("created", "olu@example.com"),
@@ -89,7 +102,7 @@ async def test_operators_run_an_intervention_from_creation_to_outcome(
     ]
     assert trail["entries"][1]["old_values"] == {"assigned_to": None}
     assert trail["entries"][3]["new_values"]["outcome"] == "improved"
-    assert (await client.get(url, headers=VIEWER)).json() == final
+    assert (await client.get(url, headers=VIEWER())).json() == final
 
 
 async def test_viewers_read_but_cannot_write_and_tutors_see_nothing(
@@ -110,19 +123,19 @@ async def test_viewers_read_but_cannot_write_and_tutors_see_nothing(
         ("post", f"{url}/complete", {"outcome": "improved"}),
     ]
     for method, path, body in writes:
-        refused = await client.request(method, path, headers=VIEWER, json=body)
+        refused = await client.request(method, path, headers=VIEWER(), json=body)
         assert refused.status_code == 403, path
         assert "needs one of the roles: admin, operator" in refused.json()["error"]["message"]
         assert (await client.request(method, path, json=body)).status_code == 401
     reads = [BASE, f"{BASE}.csv", url, f"{url}/audit"]
     for path in reads:
-        assert (await client.get(path, headers=VIEWER)).status_code == 200, path
-        assert (await client.get(path, headers=TUTOR)).status_code == 403, path
+        assert (await client.get(path, headers=VIEWER())).status_code == 200, path
+        assert (await client.get(path, headers=TUTOR())).status_code == 403, path
         assert (await client.get(path)).status_code == 401, path
     # Nothing the viewer tried changed the intervention.
-    after = (await client.get(url, headers=VIEWER)).json()
+    after = (await client.get(url, headers=VIEWER())).json()
     assert (after["status"], after["assigned_to"]) == ("pending", None)
-    assert len((await client.get(f"{url}/audit", headers=VIEWER)).json()["entries"]) == 1
+    assert len((await client.get(f"{url}/audit", headers=VIEWER())).json()["entries"]) == 1
 
 
 async def test_refusals_are_sentences(client: httpx.AsyncClient, db_session: AsyncSession) -> None:
@@ -136,21 +149,21 @@ async def test_refusals_are_sentences(client: httpx.AsyncClient, db_session: Asy
     assert twice.json()["error"]["message"].startswith(
         f"tutor {tutor} already has an open peer mentoring intervention"
     )
-    early = await client.post(f"{url}/complete", headers=OPERATOR, json={"outcome": "improved"})
+    early = await client.post(f"{url}/complete", headers=OPERATOR(), json={"outcome": "improved"})
     assert early.status_code == 409
     assert early.json()["error"]["message"] == (
         "an intervention cannot go from pending to completed: start it first (in_progress), "
         "then complete it with an outcome"
     )
     assert early.json()["error"]["details"] == {"from": "pending", "to": "completed"}
-    await client.post(f"{url}/status", headers=OPERATOR, json={"status": "cancelled"})
-    final = await client.post(f"{url}/status", headers=OPERATOR, json={"status": "in_progress"})
+    await client.post(f"{url}/status", headers=OPERATOR(), json={"status": "cancelled"})
+    final = await client.post(f"{url}/status", headers=OPERATOR(), json={"status": "in_progress"})
     assert final.status_code == 409
     assert (
         "cannot go from cancelled to in_progress: cancelled is final"
         in (final.json()["error"]["message"])
     )
-    missing = await client.get(f"{BASE}/{uuid.uuid4()}", headers=VIEWER)
+    missing = await client.get(f"{BASE}/{uuid.uuid4()}", headers=VIEWER())
     assert missing.status_code == 404 and "no intervention has the id" in missing.text
     unknown_tutor = await _create(client, "nobody")
     assert unknown_tutor.status_code == 404
@@ -161,7 +174,7 @@ async def test_refusals_are_sentences(client: httpx.AsyncClient, db_session: Asy
         {"notes": "no outcome"},  # the outcome is required
         {"outcome": "delighted"},
     ):
-        invalid = await client.post(f"{url}/complete", headers=OPERATOR, json=body)
+        invalid = await client.post(f"{url}/complete", headers=OPERATOR(), json=body)
         assert invalid.status_code == 422, body
     for fields in (
         {"priority": 5},
@@ -172,11 +185,11 @@ async def test_refusals_are_sentences(client: httpx.AsyncClient, db_session: Asy
         {"trigger_reason": ""},
     ):
         assert (await _create(client, tutor, **fields)).status_code == 422, fields
-    bad_id = await client.get(f"{BASE}/not-a-uuid", headers=VIEWER)
+    bad_id = await client.get(f"{BASE}/not-a-uuid", headers=VIEWER())
     assert bad_id.status_code == 422
-    bad_filter = await client.get(BASE, headers=VIEWER, params={"status": "sleeping"})
+    bad_filter = await client.get(BASE, headers=VIEWER(), params={"status": "sleeping"})
     assert bad_filter.status_code == 422
-    assert (await client.get(BASE, headers=VIEWER, params={"colour": "red"})).status_code == 422
+    assert (await client.get(BASE, headers=VIEWER(), params={"colour": "red"})).status_code == 422
 
 
 @pytest.fixture
@@ -209,7 +222,7 @@ async def board(db_session: AsyncSession) -> dict[str, Any]:
 
 
 async def _list(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
-    response = await client.get(BASE, headers=VIEWER, params=params)
+    response = await client.get(BASE, headers=VIEWER(), params=params)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -262,7 +275,7 @@ async def test_the_list_filters_orders_and_pages(
 
 
 async def test_the_csv_export_is_the_list(client: httpx.AsyncClient, board: dict[str, Any]) -> None:
-    response = await client.get(f"{BASE}.csv", headers=VIEWER, params={"as_of": "2026-10-07"})
+    response = await client.get(f"{BASE}.csv", headers=VIEWER(), params={"as_of": "2026-10-07"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'filename="interventions.csv"' in response.headers["content-disposition"]
@@ -285,12 +298,12 @@ async def test_the_csv_export_is_the_list(client: httpx.AsyncClient, board: dict
     # Same filters as the list.
     filtered = await client.get(
         f"{BASE}.csv",
-        headers=VIEWER,
+        headers=VIEWER(),
         params={"status": "pending", "tutor_id": board["tutors"]["Ann"]},
     )
     assert len(list(csv.DictReader(io.StringIO(filtered.text)))) == 2
     assert (
-        await client.get(f"{BASE}.csv", headers=VIEWER, params={"limit": "5"})
+        await client.get(f"{BASE}.csv", headers=VIEWER(), params={"limit": "5"})
     ).status_code == 422
 
 
@@ -301,6 +314,6 @@ async def test_a_trigger_reason_with_commas_and_quotes_survives_the_csv(
     await db_session.commit()
     reason = 'Said "too busy", then\nmissed two sessions'
     await _create(client, tutor, trigger_reason=reason)
-    text = (await client.get(f"{BASE}.csv", headers=VIEWER, params={"tutor_id": tutor})).text
+    text = (await client.get(f"{BASE}.csv", headers=VIEWER(), params={"tutor_id": tutor})).text
     [row] = list(csv.DictReader(io.StringIO(text)))
     assert row["trigger_reason"] == reason and row["due_date"] == ""

@@ -177,7 +177,7 @@ def _config() -> schemathesis.Config:
                     # the one rule of these bodies JSON Schema cannot state (it compares two
                     # values), so a schema-valid tutor may still be refused with a 422 saying
                     # so (tests/tutormax/test_ingest.py). Everything else is checked as usual.
-                    "include-path-regex": "^/api/tutormax/ingest/tutors",
+                    "include-path-regex": "^/api/tutormax/ingest/tutors?$",
                     "checks": {
                         "positive_data_acceptance": {
                             "expected-statuses": [

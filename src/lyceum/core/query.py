@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import types
-from typing import Any, ClassVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -25,7 +25,10 @@ _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 def number_kind(annotation: Any) -> type | None:
-    """`int` or `float` when the field holds one (optionally None), else None."""
+    """`int` or `float` when the field holds one (optionally None, possibly `Annotated` with
+    its constraints), else None."""
+    if get_origin(annotation) is Annotated:
+        return number_kind(get_args(annotation)[0])
     if get_origin(annotation) in (Union, types.UnionType):
         kinds = {number_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
         return kinds.pop() if len(kinds) == 1 else None

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.auth import Principal, get_principal, require_roles
-from lyceum.core.errors import InvalidInput
 from lyceum.core.query import QueryParams
 from lyceum.core.timestamps import Timestamp
 from lyceum.tutormax import schemas, service
@@ -55,15 +54,6 @@ class TutorDetailParams(BaseModel):
 
 
 TutorId = Annotated[str, Path(min_length=1, max_length=50)]
-RowId = Annotated[str, Path(min_length=1, max_length=50, pattern=r"^\S+$")]
-
-
-def _same_id(path_id: str, body_id: object, field: str) -> None:
-    if str(body_id) != path_id:
-        raise InvalidInput(
-            f"the body's {field} {body_id} differs from the address's {path_id}",
-            details=[{"loc": ["body", field], "msg": "must equal the id in the address"}],
-        )
 
 
 InterventionId = Annotated[uuid.UUID, Path(description="The intervention's id (a UUID).")]
@@ -235,8 +225,9 @@ def router() -> APIRouter:
 
 
 def _ingest_routes(api: APIRouter) -> None:
-    """Feeding TutorMax (docs/tutormax.md, "Feeding TutorMax"): a batch (POST, up to
-    `schemas.MAX_BATCH` rows, all or nothing) or one row (PUT at its id), idempotent by id."""
+    """Feeding TutorMax (docs/tutormax.md, "Feeding TutorMax"): a batch (`/ingest/<rows>`,
+    up to `schemas.MAX_BATCH` rows, all or nothing) or one row (`/ingest/<row>`), idempotent
+    by each row's id."""
 
     @api.post("/ingest/tutors", response_model=schemas.IngestReport)
     async def ingest_tutors(
@@ -245,12 +236,11 @@ def _ingest_routes(api: APIRouter) -> None:
         """Add or update tutors (by `tutor_id`)."""
         return await ingest.ingest_tutors(db, batch.items)
 
-    @api.put("/ingest/tutors/{tutor_id}", response_model=schemas.IngestReport)
+    @api.post("/ingest/tutor", response_model=schemas.IngestReport)
     async def ingest_tutor(
-        _: Writer, db: TutorMaxSession, tutor_id: RowId, item: schemas.TutorIn
+        _: Writer, db: TutorMaxSession, item: schemas.TutorIn
     ) -> schemas.IngestReport:
         """Add or update one tutor."""
-        _same_id(tutor_id, item.tutor_id, "tutor_id")
         return await ingest.ingest_tutors(db, [item])
 
     @api.post("/ingest/students", response_model=schemas.IngestReport)
@@ -260,12 +250,11 @@ def _ingest_routes(api: APIRouter) -> None:
         """Add or update students (by `student_id`)."""
         return await ingest.ingest_students(db, batch.items)
 
-    @api.put("/ingest/students/{student_id}", response_model=schemas.IngestReport)
+    @api.post("/ingest/student", response_model=schemas.IngestReport)
     async def ingest_student(
-        _: Writer, db: TutorMaxSession, student_id: RowId, item: schemas.StudentIn
+        _: Writer, db: TutorMaxSession, item: schemas.StudentIn
     ) -> schemas.IngestReport:
         """Add or update one student."""
-        _same_id(student_id, item.student_id, "student_id")
         return await ingest.ingest_students(db, [item])
 
     @api.post("/ingest/sessions", response_model=schemas.IngestReport)
@@ -276,12 +265,11 @@ def _ingest_routes(api: APIRouter) -> None:
         when it is rescheduled, has run, or was missed."""
         return await ingest.ingest_sessions(db, batch.items)
 
-    @api.put("/ingest/sessions/{session_id}", response_model=schemas.IngestReport)
+    @api.post("/ingest/session", response_model=schemas.IngestReport)
     async def ingest_session(
-        _: Writer, db: TutorMaxSession, session_id: RowId, item: schemas.SessionIn
+        _: Writer, db: TutorMaxSession, item: schemas.SessionIn
     ) -> schemas.IngestReport:
         """Add or update one session."""
-        _same_id(session_id, item.session_id, "session_id")
         return await ingest.ingest_sessions(db, [item])
 
     @api.post("/ingest/feedback", response_model=schemas.IngestReport)
@@ -291,12 +279,11 @@ def _ingest_routes(api: APIRouter) -> None:
         """Add or update ratings (one per session, by `session_id`)."""
         return await ingest.ingest_feedback(db, batch.items)
 
-    @api.put("/ingest/feedback/{session_id}", response_model=schemas.IngestReport)
-    async def ingest_one_feedback(
-        _: Writer, db: TutorMaxSession, session_id: RowId, item: schemas.FeedbackIn
+    @api.post("/ingest/rating", response_model=schemas.IngestReport)
+    async def ingest_rating(
+        _: Writer, db: TutorMaxSession, item: schemas.FeedbackIn
     ) -> schemas.IngestReport:
         """Add or update the rating of one session."""
-        _same_id(session_id, item.session_id, "session_id")
         return await ingest.ingest_feedback(db, [item])
 
     @api.post("/ingest/events", response_model=schemas.IngestReport)
@@ -306,10 +293,9 @@ def _ingest_routes(api: APIRouter) -> None:
         """Add events (by `event_id`; an id already stored is a retry and changes nothing)."""
         return await ingest.ingest_events(db, batch.items)
 
-    @api.put("/ingest/events/{event_id}", response_model=schemas.IngestReport)
+    @api.post("/ingest/event", response_model=schemas.IngestReport)
     async def ingest_event(
-        _: Writer, db: TutorMaxSession, event_id: uuid.UUID, item: schemas.EventIn
+        _: Writer, db: TutorMaxSession, item: schemas.EventIn
     ) -> schemas.IngestReport:
         """Add one event."""
-        _same_id(str(event_id), item.event_id, "event_id")
         return await ingest.ingest_events(db, [item])

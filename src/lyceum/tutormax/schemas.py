@@ -76,10 +76,19 @@ class TutorDetail(TutorSummary):
 
 # ---- ingest: what a marketplace sends (docs/tutormax.md, "Feeding TutorMax") ----------------
 
+# PostgreSQL text cannot hold NUL: the patterns keep it out, so such a value is a 422 that
+# names the field, not a database error.
+NO_NUL = r"^[^\x00]*$"
+# ASCII white space spelled out: `\s` means more in some regex engines than in others, and the
+# OpenAPI document's pattern must mean the same to every client.
+SOME_TEXT = r"^[^\x00]*[^ \t\n\r\f\v\x00][^\x00]*$"
+# An id: no white space (ASCII, spelled out for the same reason) and no NUL.
+ID_TEXT = r"^[^ \t\n\r\f\v\x00]+$"
+
 # A batch is one transaction: small enough to answer within a request, large enough that a
 # day of a big marketplace's sessions is a few hundred calls.
 MAX_BATCH = 1000
-IngestId = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^\S+$")]
+IngestId = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=ID_TEXT)]
 Rating = Annotated[int, Field(ge=1, le=5)]
 
 
@@ -106,13 +115,16 @@ class _TutorFields(RequestBody):
     """A tutor as the marketplace knows them; sending it again updates the row."""
 
     tutor_id: IngestId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
     email: Annotated[
-        str, StringConstraints(max_length=255, pattern=r"^[^@\s]+@[^@\s]+$", to_lower=True)
+        str,
+        StringConstraints(
+            max_length=255, pattern=r"^[^@ \t\n\r\f\v\x00]+@[^@ \t\n\r\f\v\x00]+$", to_lower=True
+        ),
     ]
     onboarding_date: BodyTimestamp
     subjects: Annotated[
-        list[Annotated[str, StringConstraints(min_length=1, max_length=100)]],
+        list[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]],
         Field(min_length=1, max_length=50),
     ]
     baseline_sessions_per_week: Annotated[float, Field(ge=0, le=100)] | None = None
@@ -167,9 +179,11 @@ TutorIn = Annotated[
 
 class StudentIn(RequestBody):
     student_id: IngestId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
     age: Annotated[int, Field(ge=5, le=100)] | None = None
-    grade_level: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
+    grade_level: (
+        Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=NO_NUL)] | None
+    ) = None
     status: Annotated[StudentStatus, FROM_JSON_TEXT] = StudentStatus.ACTIVE
 
 
@@ -180,7 +194,7 @@ class _SessionFields(RequestBody):
     session_id: IngestId
     tutor_id: IngestId
     student_id: IngestId
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
     scheduled_start: BodyTimestamp = Field(description="The latest agreed start.")
     duration_minutes: Annotated[int, Field(gt=0, le=480)]
     is_first_session: bool = False
@@ -251,7 +265,9 @@ class FeedbackIn(RequestBody):
     engagement_rating: Rating | None = None
     helpfulness_rating: Rating | None = None
     would_recommend: bool | None = None
-    free_text_feedback: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    free_text_feedback: (
+        Annotated[str, StringConstraints(max_length=10_000, pattern=NO_NUL)] | None
+    ) = None
     sentiment_score: Annotated[float, Field(ge=-1, le=1)] | None = None
     submitted_at: BodyTimestamp
 
@@ -331,12 +347,6 @@ def _date_text(value: object) -> object:
 
 
 DateText = Annotated[date, BeforeValidator(_date_text), Field(strict=False)]
-# PostgreSQL text cannot hold NUL: the patterns keep it out, so such a value is a 422 that
-# names the field, not a database error.
-NO_NUL = r"^[^\x00]*$"
-# ASCII white space spelled out: `\s` means more in some regex engines than in others, and the
-# OpenAPI document's pattern must mean the same to every client.
-SOME_TEXT = r"^[^\x00]*[^ \t\n\r\f\v\x00][^\x00]*$"
 TutorIdText = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=NO_NUL)]
 Owner = Annotated[
     str,
