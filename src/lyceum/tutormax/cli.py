@@ -59,7 +59,7 @@ def _date_option(flag: str, help_text: str) -> Any:
 MAX_BACKFILL_DAYS = 10 * 366
 
 
-def _metric_days(
+def requested_days(
     day: date | None, start: date | None, end: date | None, today: date
 ) -> tuple[date | None, date | None]:
     """The range the options ask for; (None, None) means "the default day"; None as the end
@@ -106,7 +106,7 @@ def metrics(
     today = datetime.now(UTC).date()
 
     async def run() -> tuple[metrics_service.MetricsRun, dict[Any, dict[str | None, int]], float]:
-        first, last = _metric_days(
+        first, last = requested_days(
             date_.date() if date_ else None,
             start.date() if start else None,
             end.date() if end else None,
