@@ -276,6 +276,8 @@ async def test_windows_end_at_midnight_and_count_only_what_was_known(
     db_session: AsyncSession,
 ) -> None:
     db = db_session
+    # Days are UTC days whatever the connection's time zone (UTC+14 here).
+    await db.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))
     tutor = await add_tutor(db)
     student = await add_student(db)
     week, month, quarter = (D - timedelta(days=n) for n in (7, 30, 90))

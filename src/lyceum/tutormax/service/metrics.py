@@ -82,14 +82,13 @@ async def backfill(
     if end < start:
         raise InvalidInput(f"the range ends ({end}) before it starts ({start})")
     card = scorecard or active_scorecard()
-    await repository.prepare_transaction(db)
     written = 0
-    statements = 1
+    statements = 0
     chunk_start = start
     while chunk_start <= end:
         chunk_end = min(end, chunk_start + timedelta(days=CHUNK_DAYS - 1))
         written += await repository.upsert_metrics(db, chunk_start, chunk_end, card)
-        statements += 1
+        statements += 2  # the settings, the upsert
         chunk_start = chunk_end + timedelta(days=1)
     tutor_days = await repository.count_tutor_days(db, start, end)
     statements += 1
