@@ -383,6 +383,29 @@ async def test_the_number_of_statements_does_not_grow_with_tutors_or_days(
     assert few == many == long_range == 3  # settings, the upsert, the count
 
 
+async def test_a_long_range_is_split_into_chunks_with_the_same_result(
+    db_session: AsyncSession, db_connection: AsyncConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    student = await add_student(db_session)
+    for offset in range(3):
+        tutor = await add_tutor(db_session)
+        for days in range(0, 40, 3):
+            start = D - timedelta(days=days + offset, hours=offset)
+            await add_session(db_session, tutor, student, start, engagement_score=0.6)
+    last = DAY + timedelta(days=6)
+    whole = await service.backfill(db_session, DAY, last)
+    before = {day: await stored(db_session, day) for day in (DAY, last)}
+    await db_session.execute(text("DELETE FROM tutormax.tutor_performance_metrics"))
+    monkeypatch.setattr(service, "CHUNK_DAYS", 3)
+    with counting_statements(db_connection) as statements:
+        chunked = await service.backfill(db_session, DAY, last)
+    assert len(statements) == chunked.statements == 2 * 3 + 1  # 3 chunks of <= 3 days
+    assert chunked.rows == whole.rows == chunked.written
+    for day, rows in before.items():
+        after = await stored(db_session, day)
+        assert {k: figures(r) for k, r in after.items()} == {k: figures(r) for k, r in rows.items()}
+
+
 # ---- the default day, arguments, configuration -------------------------------------------------
 
 
