@@ -156,6 +156,9 @@ class Settings(BaseSettings):
     # `lyceum serve` process (one ticks per database, by advisory lock). How often it ticks.
     nerdboard_simulation_worker: bool = False
     nerdboard_tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    # TutorMax's performance scorecard: a TOML file replacing the one the package ships
+    # (lyceum/tutormax/scorecard/scorecard.toml). Relative paths are relative to the project root.
+    tutormax_scorecard_file: Path | None = None
     frontend_url: str = "http://localhost:5173"
 
     # Web hygiene: request bodies over this size are refused with 413 before being read.

@@ -88,7 +88,7 @@ app_spec = AppSpec(
         "it worked) come with the evaluation engine and the churn model."
     ),
     tasks=_tasks,
-    pure_packages=("synthetic", "policysim", "churn", "rules"),
+    pure_packages=("synthetic", "policysim", "churn", "rules", "scorecard"),
     generate=_generate,
     benchmarks=("tutormax",),
 )
