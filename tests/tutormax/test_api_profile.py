@@ -28,7 +28,7 @@ from tests.tutormax.profile_rows import (
     factor,
     tutor_token,
 )
-from tests.tutormax.rows import DAY, MIDNIGHT, base_row, insert_row
+from tests.tutormax.rows import DAY, MIDNIGHT, base_row, constraints, insert_row, rows
 from tests.tutormax.test_repository import counting_statements
 
 BASE = "/api/tutormax"
@@ -382,3 +382,33 @@ async def test_accounts_and_their_links_are_constrained(db_session: AsyncSession
             await add_account(db_session, ["tutormax:admin"])
     mixed = await add_account(db_session, ["viewer", "tutormax:tutor"])
     assert isinstance(mixed, uuid.UUID)
+
+
+async def test_the_tutor_accounts_table_is_as_designed(db_session: AsyncSession) -> None:
+    """Its columns, key, unique tutor and cascading links (the seed's specifications in
+    test_schema.py leave this table out)."""
+    columns = await rows(
+        db_session,
+        "SELECT column_name, data_type, is_nullable, collation_name"
+        " FROM information_schema.columns"
+        " WHERE table_schema = 'tutormax' AND table_name = 'tutor_accounts'",
+    )
+    assert sorted(columns) == [
+        ("created_at", "timestamp with time zone", "NO", None),
+        ("operator_id", "uuid", "NO", None),
+        ("tutor_id", "character varying", "NO", "C"),
+    ]
+    keys = await constraints(db_session, "p")
+    assert keys["pk_tutor_accounts"][2] == "PRIMARY KEY (operator_id)"
+    foreign = {n: d for n, (t, _, d) in (await constraints(db_session, "f")).items()
+               if t == "tutor_accounts"}  # fmt: skip
+    assert foreign == {
+        "fk_tutor_accounts_operator_id_operators": "FOREIGN KEY (operator_id) REFERENCES"
+        " lyceum.operators(id) ON DELETE CASCADE",
+        "fk_tutor_accounts_tutor_id_tutors": "FOREIGN KEY (tutor_id) REFERENCES"
+        " tutormax.tutors(tutor_id) ON DELETE CASCADE",
+    }
+    [(index,)] = await rows(
+        db_session, "SELECT pg_get_indexdef('tutormax.uq_tutor_accounts_tutor_id'::regclass)"
+    )
+    assert index.startswith("CREATE UNIQUE INDEX") and index.endswith("(tutor_id)")

@@ -41,6 +41,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lyceum.core.db.base import Base, TimestampMixin
 from lyceum.core.db.columns import between, created_at, relationship, string_enum, uuid_pk
+from lyceum.core.models import Operator
 from lyceum.tutormax.enums import (
     RISK_BANDS,
     EventType,
@@ -671,7 +672,9 @@ class TutorAccount(TutorMaxBase):
 
     operator_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True),
-        ForeignKey("lyceum.operators.id", ondelete=CASCADE),
+        # The column itself, not its name: the platform's table is then always in the
+        # metadata, however the models were imported (alembic's env, init_db).
+        ForeignKey(Operator.id, ondelete=CASCADE),
         primary_key=True,
     )
     tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
