@@ -238,6 +238,13 @@ async def linked_tutor(db: AsyncSession, operator_id: str) -> str | None:
     return linked
 
 
+async def tutor_account(db: AsyncSession, tutor_id: str) -> uuid.UUID | None:
+    """The account linked to the tutor, if any."""
+    query = select(TutorAccount.operator_id).where(TutorAccount.tutor_id == tutor_id)
+    account: uuid.UUID | None = (await db.execute(query)).scalar_one_or_none()
+    return account
+
+
 async def link_account(db: AsyncSession, operator_id: uuid.UUID, tutor_id: str) -> None:
     """Record that the account speaks for the tutor (the constraints refuse a second link
     of either)."""
@@ -255,6 +262,7 @@ __all__ = [
     "linked_tutor",
     "recent_predictions",
     "recent_sessions",
+    "tutor_account",
     "tutor_page",
     "tutors_with_open_interventions",
 ]

@@ -17,10 +17,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.errors import NotFound
+from lyceum.core.errors import Conflict, InvalidInput, NotFound
 from lyceum.core.models import OPERATOR_ROLES
+from lyceum.core.operators import get_operator_by_email
 from lyceum.core.principal import Principal
 from lyceum.tutormax import repository, schemas
+from lyceum.tutormax.models import TUTOR_ACCOUNT_ROLE
 from lyceum.tutormax.repository import interventions as intervention_sql
 from lyceum.tutormax.repository import profiles as sql
 from lyceum.tutormax.service import interventions as intervention_service
@@ -78,6 +80,27 @@ async def check_can_see(db: AsyncSession, principal: Principal, tutor_id: str) -
         return
     if await sql.linked_tutor(db, principal.subject) != tutor_id:
         raise unknown_tutor(tutor_id)
+
+
+async def link_tutor_account(db: AsyncSession, email: str, tutor_id: str) -> None:
+    """Let the account `email` (holding the role `tutormax:tutor`) read `tutor_id`'s profile.
+    One tutor per account and one account per tutor. Flushes only."""
+    account = await get_operator_by_email(db, email)
+    if account is None:
+        raise NotFound(f"no account has the email {email!r}")
+    if TUTOR_ACCOUNT_ROLE not in account.roles:
+        raise InvalidInput(
+            f"the account {account.email} does not hold the role {TUTOR_ACCOUNT_ROLE}; "
+            "give it that role first"
+        )
+    if await repository.get_tutor_by_id(db, tutor_id) is None:
+        raise unknown_tutor(tutor_id)
+    linked = await sql.linked_tutor(db, str(account.id))
+    if linked is not None:
+        raise Conflict(f"the account {account.email} is already linked to tutor {linked!r}")
+    if await sql.tutor_account(db, tutor_id) is not None:
+        raise Conflict(f"tutor {tutor_id!r} already has an account")
+    await sql.link_account(db, account.id, tutor_id)
 
 
 # ---- the list ------------------------------------------------------------------------------
@@ -295,6 +318,7 @@ __all__ = [
     "high_risk_csv",
     "high_risk_queue",
     "is_staff",
+    "link_tutor_account",
     "ranked_factors",
     "top_reason",
     "tutor_page",
