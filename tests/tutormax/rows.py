@@ -81,10 +81,11 @@ MODELS: dict[str, type[Any]] = {
 JSONB_COLUMNS = frozenset(
     {"contributing_factors", "metadata", "features", "training", "evaluation"}
 )
-# The intervention engine's own tables (issue 14), specified in test_interventions_schema.py;
-# the seed's specifications here and in test_schema.py / test_types.py leave them out.
+# The intervention engine's own tables (issue 14), specified in test_interventions_schema.py,
+# and the API's tutor accounts, specified in test_api_profile.py; the seed's specifications
+# here and in test_schema.py / test_types.py leave them out.
 ENGINE_TABLES = frozenset({"intervention_rule_matches", "intervention_routing",
-                           "intervention_audit"})  # fmt: skip
+                           "intervention_audit", "tutor_accounts"})  # fmt: skip
 
 # Every enum-typed column: (table, column, enum, the CHECK that lists its values).
 ENUM_COLUMNS: list[tuple[str, str, type[enum.StrEnum], str]] = [

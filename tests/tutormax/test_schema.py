@@ -342,8 +342,8 @@ async def test_string_keys_compare_bytewise_everywhere(db_session: AsyncSession)
         " WHERE table_schema = 'tutormax'"
         " AND column_name IN ('tutor_id', 'student_id', 'session_id')",
     )
-    # The seed's twelve, and the engine's rule matches.
-    assert len(found) == 13
+    # The seed's twelve, the engine's rule matches and the API's tutor accounts.
+    assert len(found) == 14
     assert {collation for _, _, collation in found} == {"C"}
 
 

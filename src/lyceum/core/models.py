@@ -12,6 +12,11 @@ from lyceum.core.db.base import Base, TimestampMixin, UUIDPrimaryKeyMixin
 
 PLATFORM_SCHEMA = "lyceum"
 OPERATOR_ROLES = ("admin", "operator", "viewer")
+# App roles an account may hold instead of (or beside) the operator roles. Each is named
+# after its app (core.access) and passes only the routes that name it: `tutormax:tutor` is a
+# tutor reading their own TutorMax profile (the link is tutormax.tutor_accounts).
+APP_ACCOUNT_ROLES = ("tutormax:tutor",)
+ACCOUNT_ROLES = OPERATOR_ROLES + APP_ACCOUNT_ROLES
 
 
 class Operator(UUIDPrimaryKeyMixin, TimestampMixin, Base):
@@ -22,7 +27,8 @@ class Operator(UUIDPrimaryKeyMixin, TimestampMixin, Base):
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("email LIKE '%_@_%'", name="email_shape"),
         CheckConstraint(
-            "roles <@ ARRAY['admin', 'operator', 'viewer']::text[] AND cardinality(roles) > 0",
+            "roles <@ ARRAY['admin', 'operator', 'viewer', 'tutormax:tutor']::text[]"
+            " AND cardinality(roles) > 0",
             name="roles_known",
         ),
         Index("uq_operators_email", "email", unique=True),
@@ -115,4 +121,12 @@ class OutboxMessage(UUIDPrimaryKeyMixin, Base):
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
-__all__ = ["OPERATOR_ROLES", "OUTBOX_STATUSES", "GenerationRun", "Operator", "OutboxMessage"]
+__all__ = [
+    "ACCOUNT_ROLES",
+    "APP_ACCOUNT_ROLES",
+    "OPERATOR_ROLES",
+    "OUTBOX_STATUSES",
+    "GenerationRun",
+    "Operator",
+    "OutboxMessage",
+]

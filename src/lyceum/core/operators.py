@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.auth import hash_password, verify_and_maybe_rehash, verify_password
 from lyceum.core.errors import Conflict, Forbidden, InvalidInput, Unauthorized
-from lyceum.core.models import OPERATOR_ROLES, Operator
+from lyceum.core.models import ACCOUNT_ROLES, Operator
 from lyceum.core.settings import Settings
 
 MIN_PASSWORD_LENGTH = 12
@@ -80,10 +80,10 @@ def _checked_roles(roles: Iterable[str]) -> list[str]:
     if isinstance(roles, str):  # a bare string would be split into letters
         raise TypeError("roles must be a sequence of role names, not a string")
     wanted = list(dict.fromkeys(roles))
-    unknown = [role for role in wanted if role not in OPERATOR_ROLES]
+    unknown = [role for role in wanted if role not in ACCOUNT_ROLES]
     if unknown or not wanted:
         raise InvalidInput(
-            f"roles must be a non-empty selection of: {', '.join(OPERATOR_ROLES)}",
+            f"roles must be a non-empty selection of: {', '.join(ACCOUNT_ROLES)}",
             details={"field": "roles", "unknown": unknown},
         )
     return wanted

@@ -1,8 +1,12 @@
 """TutorMax's HTTP API, mounted at /api/tutormax. Thin: parse, authorise, call the service.
 
-Reads need any signed-in operator account (admin, operator or viewer). The evaluation engine
-and churn predictions add their routes with issue 14. Interventions: operator accounts
-(admin, operator, viewer) read them; admins and operators open, assign and move them.
+Reads (tutors, profiles, the high-risk queue, the model's card, the exports) need an
+operator account (admin, operator or viewer). A tutor account (the app role
+`tutormax:tutor`, linked to one tutor in `tutormax.tutor_accounts`) may call only
+GET /tutors/{its tutor}/profile and GET /tutors/{its tutor}: the routes admit the role and
+the service checks the link, answering 404 for any other tutor id (as for an id nobody has,
+so ids cannot be probed). Interventions: operator accounts read them; admins and operators
+open, assign and move them. Ingest: admins and operators.
 """
 
 from __future__ import annotations
@@ -15,17 +19,30 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.auth import Principal, get_principal, require_roles
+from lyceum.core.auth import Principal, require_roles
 from lyceum.core.query import QueryParams
 from lyceum.core.timestamps import Timestamp
 from lyceum.tutormax import schemas, service
 from lyceum.tutormax.connection import get_db_session
-from lyceum.tutormax.enums import InterventionStatus, InterventionType, TutorStatus
+from lyceum.tutormax.enums import (
+    InterventionStatus,
+    InterventionType,
+    PerformanceTier,
+    RiskLevel,
+    TutorStatus,
+)
+from lyceum.tutormax.models import TUTOR_ACCOUNT_ROLE
 from lyceum.tutormax.repository.interventions import InterventionFilters
-from lyceum.tutormax.service import ingest, interventions
+from lyceum.tutormax.repository.profiles import TutorListFilters, TutorSort
+from lyceum.tutormax.service import ingest, interventions, profiles
 
 TutorMaxSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
-Reader = Annotated[Principal, Depends(get_principal)]
+# The operator accounts read everything; a tutor account reaches only the routes that admit
+# its role, and there only its own tutor (checked by the service).
+Reader = Annotated[Principal, Depends(require_roles("admin", "operator", "viewer"))]
+TutorScopedReader = Annotated[
+    Principal, Depends(require_roles("admin", "operator", "viewer", TUTOR_ACCOUNT_ROLE))
+]
 Writer = Annotated[Principal, Depends(require_roles("operator", "admin"))]
 # Interventions: the operator accounts read them, admins and operators change them (a tutor
 # account, when there is one, sees neither).
@@ -33,13 +50,37 @@ InterventionReader = Annotated[Principal, Depends(require_roles("admin", "operat
 InterventionWriter = Annotated[Principal, Depends(require_roles("admin", "operator"))]
 
 
-class TutorListParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TutorListFilterParams(QueryParams):
     status: TutorStatus | None = None
-    subject: str | None = Field(default=None, min_length=1, max_length=100)
+    subject: str | None = Field(default=None, min_length=1, max_length=100, pattern=schemas.NO_NUL)
+    risk_level: RiskLevel | None = Field(
+        default=None, description="The risk level of the tutor's latest prediction."
+    )
+    tier: PerformanceTier | None = Field(
+        default=None, description="The performance tier of the tutor's latest 30-day metrics."
+    )
+    sort: TutorSort = Field(
+        default="name",
+        description="name; risk (latest risk score, highest first, unscored last); score"
+        " (latest 30-day overall score, weakest first, unscored last).",
+    )
+
+    def filters(self) -> TutorListFilters:
+        return TutorListFilters(
+            status=self.status, subject=self.subject, risk_level=self.risk_level, tier=self.tier
+        )
+
+
+class TutorListParams(TutorListFilterParams):
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class HighRiskParams(QueryParams):
+    min_score: int = Field(
+        default=51, ge=0, le=100, description="Lowest risk score listed (51: High or worse)."
+    )
+    limit: int = Field(default=50, ge=1, le=500)
 
 
 class TutorDetailParams(BaseModel):
@@ -58,6 +99,14 @@ TutorId = Annotated[str, Path(min_length=1, max_length=50)]
 
 InterventionId = Annotated[uuid.UUID, Path(description="The intervention's id (a UUID).")]
 CSV = "text/csv; charset=utf-8"
+
+
+def _csv(body: str, filename: str) -> Response:
+    return Response(
+        content=body,
+        media_type=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 class InterventionListFilters(QueryParams):
@@ -106,25 +155,72 @@ def router() -> APIRouter:
     async def list_tutors(
         _: Reader, db: TutorMaxSession, params: Annotated[TutorListParams, Query()]
     ) -> schemas.TutorPage:
-        """Tutors by name, filtered by status and subject, a page at a time."""
-        return await service.tutor_page(
-            db,
-            status=params.status,
-            subject=params.subject,
-            limit=params.limit,
-            offset=params.offset,
+        """Tutors with their latest risk and 30-day score, filtered and sorted, a page at a
+        time, with the total."""
+        return await profiles.tutor_page(
+            db, params.filters(), sort=params.sort, limit=params.limit, offset=params.offset
         )
+
+    @api.get(
+        "/tutors.csv",
+        response_class=Response,
+        responses={200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+    )
+    async def export_tutors(
+        _: Reader, db: TutorMaxSession, params: Annotated[TutorListFilterParams, Query()]
+    ) -> Response:
+        """The same list as CSV (every match, same filters and order), for a spreadsheet."""
+        body = await profiles.tutors_csv(db, params.filters(), sort=params.sort)
+        return _csv(body, "tutors.csv")
 
     @api.get("/tutors/{tutor_id}", response_model=schemas.TutorDetail)
     async def tutor(
-        _: Reader,
+        who: TutorScopedReader,
         db: TutorMaxSession,
         tutor_id: TutorId,
         params: Annotated[TutorDetailParams, Query()],
     ) -> schemas.TutorDetail:
-        """One tutor, with their sessions, rating, no-shows and reschedules over a window."""
+        """One tutor, with their sessions, rating, no-shows and reschedules over a window
+        (a tutor account: its own tutor only)."""
+        await profiles.check_can_see(db, who, tutor_id)
         until: datetime | None = params.until
         return await service.tutor_detail(db, tutor_id, days=params.days, until=until)
+
+    @api.get("/tutors/{tutor_id}/profile", response_model=schemas.TutorProfile)
+    async def tutor_profile(
+        who: TutorScopedReader, db: TutorMaxSession, tutor_id: TutorId
+    ) -> schemas.TutorProfile:
+        """Everything about one tutor: metrics for the three windows, the latest prediction
+        with its reasons and trend, recent sessions and events, interventions, and the last
+        30 days' statistics. A tutor account: its own tutor only, without the prediction
+        and the interventions."""
+        return await profiles.tutor_profile(db, who, tutor_id)
+
+    @api.get("/high-risk", response_model=schemas.HighRiskQueue)
+    async def high_risk(
+        _: Reader, db: TutorMaxSession, params: Annotated[HighRiskParams, Query()]
+    ) -> schemas.HighRiskQueue:
+        """Tutors whose latest risk score is at least `min_score`, riskiest first, each with
+        the reason adding the most points and whether an intervention is open."""
+        return await profiles.high_risk_queue(db, min_score=params.min_score, limit=params.limit)
+
+    @api.get(
+        "/high-risk.csv",
+        response_class=Response,
+        responses={200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+    )
+    async def export_high_risk(
+        _: Reader, db: TutorMaxSession, params: Annotated[HighRiskParams, Query()]
+    ) -> Response:
+        """The high-risk queue as CSV."""
+        body = await profiles.high_risk_csv(db, min_score=params.min_score, limit=params.limit)
+        return _csv(body, "high-risk.csv")
+
+    @api.get("/model", response_model=schemas.ModelCard)
+    async def churn_model(_: Reader, db: TutorMaxSession) -> schemas.ModelCard:
+        """The churn model's card: the latest model and its held-out evaluation figures
+        (404 until a model has been trained)."""
+        return await profiles.current_model_card(db)
 
     # ---- interventions -------------------------------------------------------------------
 

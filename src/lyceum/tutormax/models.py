@@ -41,6 +41,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lyceum.core.db.base import Base, TimestampMixin
 from lyceum.core.db.columns import between, created_at, relationship, string_enum, uuid_pk
+from lyceum.core.models import Operator
 from lyceum.tutormax.enums import (
     RISK_BANDS,
     EventType,
@@ -654,6 +655,34 @@ Index(
     InterventionAudit.changed_at,
 )
 
+# ---- tutor accounts (issue 14 item 7; docs/tutormax.md, "API") -------------------------
+
+# The platform account role a tutor signs in with. An app role, so named after the app
+# (core.access): it passes no platform guard, only routes that name it.
+TUTOR_ACCOUNT_ROLE = "tutormax:tutor"
+
+
+class TutorAccount(TutorMaxBase):
+    """Which tutor a platform account (with the role `tutormax:tutor`) speaks for: one tutor
+    per account and one account per tutor. The only thing a tutor account may read is the
+    profile of the tutor linked here."""
+
+    __tablename__ = "tutor_accounts"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    operator_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        # The column itself, not its name: the platform's table is then always in the
+        # metadata, however the models were imported (alembic's env, init_db).
+        ForeignKey(Operator.id, ondelete=CASCADE),
+        primary_key=True,
+    )
+    tutor_id: Mapped[str] = mapped_column(ID, _fk("tutors.tutor_id"), nullable=False)
+    created_at: Mapped[datetime] = created_at()
+
+
+Index("uq_tutor_accounts_tutor_id", TutorAccount.tutor_id, unique=True)
+
 # Seed 002's table list with its column counts (checked against the catalog in the tests).
 TABLE_COLUMN_COUNTS: dict[str, int] = {
     "tutors": 12,
@@ -680,6 +709,7 @@ __all__ = [
     "OPEN_INTERVENTION_STATUSES_SQL",
     "SCHEMA",
     "TABLE_COLUMN_COUNTS",
+    "TUTOR_ACCOUNT_ROLE",
     "UPDATED_AT_TABLES",
     "ChurnModel",
     "ChurnPrediction",
@@ -691,6 +721,7 @@ __all__ = [
     "Student",
     "StudentFeedback",
     "Tutor",
+    "TutorAccount",
     "TutorEvent",
     "TutorMaxBase",
     "TutorPerformanceMetric",

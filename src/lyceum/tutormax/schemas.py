@@ -32,6 +32,10 @@ from lyceum.tutormax.enums import (
     InterventionOutcome,
     InterventionStatus,
     InterventionType,
+    MetricWindow,
+    PerformanceTier,
+    RiskLevel,
+    SessionStatus,
     StudentStatus,
     TutorStatus,
 )
@@ -50,11 +54,22 @@ class TutorSummary(BaseModel):
     churned_at: datetime | None
 
 
+class TutorListItem(TutorSummary):
+    """A tutor in the list, with their latest prediction and latest 30-day metrics (null
+    when there is none yet)."""
+
+    risk_score: int | None = None
+    risk_level: RiskLevel | None = None
+    churn_probability_30d: float | None = None
+    overall_score: float | None = None
+    performance_tier: PerformanceTier | None = None
+
+
 class TutorPage(BaseModel):
     total: int
     limit: int
     offset: int
-    tutors: list[TutorSummary]
+    tutors: list[TutorListItem]
 
 
 class TutorActivity(BaseModel):
@@ -442,6 +457,140 @@ class InterventionAuditTrail(BaseModel):
     entries: list[InterventionAuditEntry]
 
 
+# ---- a tutor's profile, the high-risk queue, the model's card (docs/tutormax.md, "API") ----
+
+
+class MetricsOut(BaseModel):
+    """A tutor's latest metrics for one window (docs/tutormax.md, "Scorecard")."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    metric_window: MetricWindow
+    calculation_date: datetime
+    sessions_completed: int
+    avg_rating: float | None
+    first_session_success_rate: float | None
+    reschedule_rate: float
+    no_show_count: int
+    engagement_score: float | None
+    response_time_avg_minutes: float | None
+    overall_score: float | None
+    performance_tier: PerformanceTier | None
+    improvement_areas: list[str]
+
+
+class Factor(BaseModel):
+    """One reason behind a risk score: the feature, its signed size in points, in words."""
+
+    feature: str
+    points: float
+    reason: str
+
+
+class RiskPoint(BaseModel):
+    prediction_date: datetime
+    risk_score: int
+    churn_probability_30d: float
+
+
+class PredictionOut(BaseModel):
+    prediction_date: datetime
+    model_version: str
+    churn_probability_7d: float
+    churn_probability_30d: float
+    churn_probability_90d: float
+    risk_score: int
+    risk_level: RiskLevel
+    factors: list[Factor] = Field(description="Largest effect (|points|) first.")
+    trend: list[RiskPoint] = Field(description="The latest predictions, oldest first.")
+
+
+class ProfileSession(BaseModel):
+    session_id: str
+    student_id: str
+    subject: str
+    scheduled_start: datetime
+    duration_minutes: int
+    status: SessionStatus
+    is_first_session: bool
+    no_show_by: InitiatedBy | None
+    rescheduled_by: InitiatedBy | None
+    engagement_score: float | None
+    overall_rating: int | None = Field(description="The student's rating, if they gave one.")
+    free_text_feedback: str | None
+
+
+class ProfileEvent(BaseModel):
+    event_id: uuid.UUID
+    event_type: EventType
+    event_timestamp: datetime
+    metadata: dict[str, JsonValue]
+
+
+class TutorStatistics(BaseModel):
+    """The seed's `get_tutor_statistics` over the 30 days before `until`."""
+
+    days: int
+    until: datetime = Field(description="The tutor's last activity, or now when there is none.")
+    total_sessions: int
+    average_rating: float | None
+    no_shows: int
+    reschedules: int
+
+
+class TutorProfile(BaseModel):
+    """Everything about one tutor. `audience` says who it was cut for: a tutor reading their
+    own profile ("tutor") gets no prediction and no interventions (the success team's
+    working notes); staff get everything."""
+
+    audience: Literal["staff", "tutor"]
+    tutor: TutorSummary
+    email: str
+    baseline_sessions_per_week: float | None
+    metrics: list[MetricsOut] = Field(description="The latest of each window (7, 30, 90 days).")
+    prediction: PredictionOut | None
+    sessions: list[ProfileSession] = Field(description="The latest 20, newest first.")
+    events: list[ProfileEvent] = Field(description="The latest 20, newest first.")
+    interventions: list[InterventionOut] = Field(description="All of them, newest first.")
+    statistics: TutorStatistics
+
+
+class HighRiskTutor(BaseModel):
+    tutor_id: str
+    name: str
+    status: TutorStatus
+    subjects: list[str]
+    prediction_date: datetime
+    model_version: str
+    risk_score: int
+    risk_level: RiskLevel
+    churn_probability_7d: float
+    churn_probability_30d: float
+    churn_probability_90d: float
+    top_reason: str | None = Field(description="The factor adding the most points, if any.")
+    top_reason_points: float | None
+    has_open_intervention: bool
+
+
+class HighRiskQueue(BaseModel):
+    min_score: int
+    limit: int
+    tutors: list[HighRiskTutor] = Field(description="Riskiest first.")
+
+
+class ModelCard(BaseModel):
+    version: str
+    method: str
+    as_of: datetime = Field(description="Where the model's training data ends.")
+    trained_at: datetime
+    training: dict[str, JsonValue]
+    features: list[dict[str, JsonValue]]
+    evaluation: dict[str, JsonValue] | None = Field(
+        description="Held-out figures beside the baselines (of `evaluated_version`)."
+    )
+    evaluated_version: str | None
+
+
 __all__ = [
     "MAX_BATCH",
     "ChurnedTutorIn",
@@ -449,8 +598,11 @@ __all__ = [
     "CurrentTutorIn",
     "EventBatch",
     "EventIn",
+    "Factor",
     "FeedbackBatch",
     "FeedbackIn",
+    "HighRiskQueue",
+    "HighRiskTutor",
     "IngestReport",
     "IngestedRow",
     "InterventionAssignment",
@@ -461,8 +613,14 @@ __all__ = [
     "InterventionOut",
     "InterventionPage",
     "InterventionStatusChange",
+    "MetricsOut",
+    "ModelCard",
     "NoShowSessionIn",
     "OpenSessionIn",
+    "PredictionOut",
+    "ProfileEvent",
+    "ProfileSession",
+    "RiskPoint",
     "SessionBatch",
     "SessionIn",
     "StudentBatch",
@@ -471,7 +629,10 @@ __all__ = [
     "TutorBatch",
     "TutorDetail",
     "TutorIn",
+    "TutorListItem",
     "TutorPage",
+    "TutorProfile",
+    "TutorStatistics",
     "TutorSummary",
     "session_row",
 ]

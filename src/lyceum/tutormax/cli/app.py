@@ -45,3 +45,27 @@ def init(
         fail(str(exc))
     finally:
         close_db_sync()
+
+
+@commands.command("link-account")
+def link_account(
+    email: Annotated[str, typer.Argument(help="The account's email; it holds tutormax:tutor.")],
+    tutor_id: Annotated[str, typer.Argument(help="The tutor the account speaks for.")],
+) -> None:
+    """Let a tutor account read its tutor's profile (GET /api/tutormax/tutors/{id}/profile).
+    Create the account first with the role tutormax:tutor."""
+    from lyceum.core.cli import run_async
+    from lyceum.tutormax.connection import get_session
+    from lyceum.tutormax.service.profiles import link_tutor_account
+
+    settings_or_exit()
+
+    async def run() -> None:
+        async with get_session() as db:
+            await link_tutor_account(db, email, tutor_id)  # committed on leaving
+
+    try:
+        run_async(run())
+    except LyceumError as exc:
+        fail(str(exc))
+    console.print(f"{email} now reads tutor {tutor_id}'s profile.", highlight=False)

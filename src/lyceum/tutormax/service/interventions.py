@@ -240,9 +240,13 @@ async def _out(db: AsyncSession, intervention_id: uuid.UUID) -> schemas.Interven
 
 
 def _model(row: RowMapping) -> schemas.InterventionOut:
+    """An intervention as the API shows it, from a row of the repository's listing."""
     values = dict(row)
     values["due_date"] = None if row["due_date"] is None else row["due_date"].astimezone(UTC).date()
     return schemas.InterventionOut.model_validate(values)
+
+
+model_of = _model
 
 
 async def create_intervention(
@@ -483,5 +487,6 @@ __all__ = [
     "intervention",
     "intervention_page",
     "interventions_csv",
+    "model_of",
     "to_csv",
 ]

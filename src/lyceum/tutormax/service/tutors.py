@@ -1,4 +1,5 @@
-"""TutorMax's tutor list and detail: read through `repository`, only flush; the edge commits."""
+"""A tutor's detail (the list with risk and score is in `profiles`): read through
+`repository`, only flush; the edge commits."""
 
 from __future__ import annotations
 
@@ -8,21 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.errors import NotFound
 from lyceum.tutormax import repository, schemas
-from lyceum.tutormax.enums import TutorStatus
-
-
-async def tutor_page(
-    db: AsyncSession, *, status: TutorStatus | None, subject: str | None, limit: int, offset: int
-) -> schemas.TutorPage:
-    total, tutors = await repository.list_tutors(
-        db, status=status, subject=subject, limit=limit, offset=offset
-    )
-    return schemas.TutorPage(
-        total=total,
-        limit=limit,
-        offset=offset,
-        tutors=[schemas.TutorSummary.model_validate(tutor) for tutor in tutors],
-    )
 
 
 async def tutor_detail(
@@ -50,4 +36,4 @@ async def tutor_detail(
     )
 
 
-__all__ = ["tutor_detail", "tutor_page"]
+__all__ = ["tutor_detail"]
