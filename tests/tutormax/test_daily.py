@@ -62,9 +62,11 @@ async def test_a_day_runs_every_engine_and_a_rerun_changes_nothing(
     after_first = await _snapshot(db_session)
     assert len(after_first["metrics"]) == first.metric_rows
     assert len(after_first["predictions"]) == first.predictions
-    assert {row[1] for row in after_first["matches"]} <= {
-        row[2] for row in after_first["interventions"]
-    }
+    # Every intervention the rules opened is a treated match; held-out matches opened none.
+    opened = {row[5] for row in after_first["matches"] if row[5] is not None}
+    assert len(opened) == first.interventions_opened
+    assert opened <= {row[0] for row in after_first["interventions"]}
+    assert all(row[5] is None for row in after_first["matches"] if row[4] == "holdout")
 
     again = await run_day(db_session, day)
     assert not again.trained and again.model_version == first.model_version
