@@ -55,8 +55,9 @@ def test_psql_lists_the_apps_tables_non_interactively() -> None:
     assert result.returncode == 0, result.stderr
     expected = {t.name for t in TutorMaxBase.metadata.sorted_tables if t.schema == "tutormax"}
     assert table_names(result.stdout, "tutormax") == expected
-    # Seed 002's eight tables, the churn model registry and the intervention engine's three.
-    assert len(expected) == 12
+    # Seed 002's eight tables, the churn model registry, the intervention engine's three
+    # and the tutor accounts' link table.
+    assert len(expected) == 13
     # No other app's tables: the search_path is the app's schema, then public.
     assert "nerdboard" not in result.stdout and "mathvidya" not in result.stdout
 

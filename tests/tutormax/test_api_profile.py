@@ -33,7 +33,11 @@ from tests.tutormax.rows import DAY, MIDNIGHT, base_row, constraints, insert_row
 from tests.tutormax.test_repository import counting_statements
 
 BASE = "/api/tutormax"
-VIEWER = token_for("viewer")
+
+
+def viewer() -> dict[str, str]:
+    """A fresh token per call: a module-level one expires during a long suite."""
+    return token_for("viewer")
 
 
 def _subject() -> str:
@@ -72,7 +76,7 @@ async def test_the_list_carries_latest_risk_and_score_filters_and_sorts(
 
     async def listed(**params: object) -> dict[str, object]:
         response = await client.get(
-            f"{BASE}/tutors", headers=VIEWER, params={"subject": subject, **params}
+            f"{BASE}/tutors", headers=viewer(), params={"subject": subject, **params}
         )
         assert response.status_code == 200, response.text
         body: dict[str, object] = response.json()
@@ -120,9 +124,9 @@ async def test_the_list_carries_latest_risk_and_score_filters_and_sorts(
     assert page["total"] == 4
     assert [r["tutor_id"] for r in page["tutors"]] == [ids["weak"], ids["safe"]]  # type: ignore[union-attr]
 
-    bad = await client.get(f"{BASE}/tutors", headers=VIEWER, params={"sort": "age"})
+    bad = await client.get(f"{BASE}/tutors", headers=viewer(), params={"sort": "age"})
     assert bad.status_code == 422
-    bad_tier = await client.get(f"{BASE}/tutors", headers=VIEWER, params={"tier": "Great"})
+    bad_tier = await client.get(f"{BASE}/tutors", headers=viewer(), params={"tier": "Great"})
     assert bad_tier.status_code == 422
 
 
@@ -146,7 +150,7 @@ async def test_tutors_csv_has_the_lists_rows_and_order(
     await db_session.commit()
 
     response = await client.get(
-        f"{BASE}/tutors.csv", headers=VIEWER, params={"subject": subject, "sort": "score"}
+        f"{BASE}/tutors.csv", headers=viewer(), params={"subject": subject, "sort": "score"}
     )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -158,7 +162,7 @@ async def test_tutors_csv_has_the_lists_rows_and_order(
     assert rows[0]["subjects"] == subject and rows[0]["performance_tier"] == "At Risk"
     assert rows[1]["risk_level"] == "Critical" and rows[3]["risk_score"] == ""
     # Paging parameters belong to the list, not to the export.
-    paged = await client.get(f"{BASE}/tutors.csv", headers=VIEWER, params={"limit": 2})
+    paged = await client.get(f"{BASE}/tutors.csv", headers=viewer(), params={"limit": 2})
     assert paged.status_code == 422
 
 
@@ -201,7 +205,7 @@ async def test_a_profile_gathers_every_section_for_staff(
     tutor, ids = await _profiled_tutor(db_session)
     await db_session.commit()
 
-    response = await client.get(f"{BASE}/tutors/{tutor}/profile", headers=VIEWER)
+    response = await client.get(f"{BASE}/tutors/{tutor}/profile", headers=viewer())
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["audience"] == "staff" and body["tutor"]["tutor_id"] == tutor
@@ -232,7 +236,7 @@ async def test_a_profile_gathers_every_section_for_staff(
     assert statistics["days"] == 30 and statistics["until"].startswith("2025-03-05")
     assert statistics["total_sessions"] == 22 and statistics["average_rating"] == 5.0
 
-    missing = await client.get(f"{BASE}/tutors/nobody/profile", headers=VIEWER)
+    missing = await client.get(f"{BASE}/tutors/nobody/profile", headers=viewer())
     assert missing.status_code == 404 and "nobody" in missing.json()["error"]["message"]
 
 
@@ -274,7 +278,7 @@ async def test_the_high_risk_queue_names_the_top_reason_and_open_interventions(
     )
     await db_session.commit()
 
-    response = await client.get(f"{BASE}/high-risk", headers=VIEWER, params={"min_score": 98})
+    response = await client.get(f"{BASE}/high-risk", headers=viewer(), params={"min_score": 98})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["min_score"] == 98
@@ -285,20 +289,20 @@ async def test_the_high_risk_queue_names_the_top_reason_and_open_interventions(
     assert rows[worried]["has_open_intervention"] is False
     assert rows[handled]["top_reason"] is None and rows[handled]["has_open_intervention"] is True
 
-    exported = await client.get(f"{BASE}/high-risk.csv", headers=VIEWER, params={"min_score": 98})
+    exported = await client.get(f"{BASE}/high-risk.csv", headers=viewer(), params={"min_score": 98})
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(exported.text)))
     assert [row["tutor_id"] for row in table] == [worried, handled]
     assert table[1]["has_open_intervention"] == "true" and table[1]["top_reason"] == ""
 
-    bad = await client.get(f"{BASE}/high-risk", headers=VIEWER, params={"min_score": 101})
+    bad = await client.get(f"{BASE}/high-risk", headers=viewer(), params={"min_score": 101})
     assert bad.status_code == 422
 
 
 async def test_the_model_card_is_404_until_a_model_is_trained(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
-    absent = await client.get(f"{BASE}/model", headers=VIEWER)
+    absent = await client.get(f"{BASE}/model", headers=viewer())
     assert absent.status_code == 404
     assert "no churn model has been trained yet" in absent.json()["error"]["message"]
 
@@ -309,7 +313,7 @@ async def test_the_model_card_is_404_until_a_model_is_trained(
         {**base_row("churn_models"), "version": "hazard-card", "evaluation": evaluation},
     )
     await db_session.commit()
-    card = await client.get(f"{BASE}/model", headers=VIEWER)
+    card = await client.get(f"{BASE}/model", headers=viewer())
     assert card.status_code == 200, card.text
     body = card.json()
     assert body["version"] == "hazard-card" and body["method"] == "logistic hazard"
@@ -344,7 +348,7 @@ async def test_a_tutor_account_sees_its_own_tutor_only(
         theirs = await client.get(path, headers=caller)
         assert theirs.status_code == 404
         assert theirs.json()["error"]["message"] == f"no tutor has the id {own!r}"
-    staff = await client.get(path, headers=VIEWER)
+    staff = await client.get(path, headers=viewer())
     assert (
         staff.status_code == 200 and (staff.json().get("tutor") or staff.json())["tutor_id"] == own
     )
