@@ -1,6 +1,8 @@
 """Browser tests: Playwright drives a real Chromium against a real `lyceum serve` and a real
 `lyceum worker` (so the simulation ticks), on a database of their own holding a small
-generated Nerdboard history and two accounts: an operator and a read-only viewer.
+generated Nerdboard history, a small TutorMax history caught up as the daily job would have
+(metrics, scores, rules, the model's card), and three accounts: an operator, a read-only
+viewer, and a tutor account linked to one of TutorMax's tutors.
 
 Every test gets `visit` (tests.fixtures.browser.Visit). After the test body, each page it
 opened is saved as test-artifacts/<test name>.png, pass or fail, and a test that passed
@@ -22,7 +24,7 @@ from typing import Any, TypeVar
 import pytest
 from alembic import command
 from playwright.sync_api import Browser, Playwright, sync_playwright
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -49,6 +51,13 @@ HISTORY_MONTHS = "1"  # the smallest history that fills every page (the forecast
 
 OPERATOR = Account("olu.ops@example.org", "operator-password-1", "Olu Operator", ("operator",))
 VIEWER = Account("vera.viewer@example.org", "viewer-password-12", "Vera Viewer", ("viewer",))
+TUTOR = Account("tara.tutor@example.org", "tutor-password-123", "Tara Tutor", ("tutormax:tutor",))
+ACCOUNTS = (OPERATOR, VIEWER, TUTOR)
+# TutorMax: a year at small scale, caught up over 12 weeks (the trends' weeks, quickly).
+TUTORMAX_PREPARE = (
+    (sys.executable, "-m", "lyceum.cli.main", "generate", "tutormax", "--scale", "small"),
+    (sys.executable, "-m", "lyceum.cli.main", "tutormax", "catch-up", "--weeks", "12"),
+)
 
 GENERATE = (sys.executable, "-m", "lyceum.cli.main", "generate", "nerdboard")
 VISIT_KEY = pytest.StashKey[Visit]()
@@ -74,10 +83,40 @@ async def _create_accounts(url: URL) -> None:
     engine = create_async_engine(async_url(url), poolclass=pool.NullPool)
     try:
         async with AsyncSession(engine) as db:
-            for account in (OPERATOR, VIEWER):
+            for account in ACCOUNTS:
                 await create_operator(
                     db, account.email, account.password, account.display_name, account.roles
                 )
+            await db.commit()
+    finally:
+        await engine.dispose()
+
+
+def _prepare_tutormax(env: dict[str, str]) -> None:
+    for step in TUTORMAX_PREPARE:
+        done = subprocess.run(
+            step, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+
+async def _link_tutor_account(url: URL) -> None:
+    """The tutor account speaks for the active tutor with the most completed sessions."""
+    engine = create_async_engine(async_url(url), poolclass=pool.NullPool)
+    try:
+        async with AsyncSession(engine) as db:
+            await db.execute(
+                text(
+                    "INSERT INTO tutormax.tutor_accounts (operator_id, tutor_id)"
+                    " SELECT o.id, (SELECT s.tutor_id FROM tutormax.sessions s"
+                    "   JOIN tutormax.tutors t USING (tutor_id) WHERE t.status = 'active'"
+                    "   AND s.status = 'completed' GROUP BY s.tutor_id"
+                    "   ORDER BY count(*) DESC, s.tutor_id LIMIT 1)"
+                    " FROM lyceum.operators o WHERE o.email = :email"
+                ),
+                {"email": TUTOR.email},
+            )
             await db.commit()
     finally:
         await engine.dispose()
@@ -98,17 +137,23 @@ def site(database_url: URL, redis_url: str) -> Iterator[Site]:
         cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    # TutorMax's history is prepared beside it, in a thread of its own.
+    preparing = ThreadPoolExecutor(1)
+    prepared = preparing.submit(_prepare_tutormax, env)
     try:
         server.start_api()
         _in_own_loop(_create_accounts(url))
         _, errors = generating.communicate(timeout=300)
         assert generating.returncode == 0, errors
+        prepared.result(timeout=600)
+        _in_own_loop(_link_tutor_account(url))
         server.start_worker()
         yield Site(server)
     finally:
         if generating.poll() is None:
             generating.kill()
             generating.wait()
+        preparing.shutdown(wait=True)
         server.stop()
         drop_database(url)
 
@@ -146,7 +191,7 @@ def signed_in_state(chromium: Browser, site: Site) -> dict[str, object]:
     """Each account's cookies after signing in through the form once, reused by every test
     (argon2 makes each sign-in cost a noticeable fraction of a second)."""
     states: dict[str, object] = {}
-    for account in (OPERATOR, VIEWER):
+    for account in ACCOUNTS:
         context = chromium.new_context(base_url=site.base)
         page = context.new_page()
         page.goto("/sign-in")

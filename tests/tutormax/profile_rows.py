@@ -61,6 +61,7 @@ async def add_metrics(
     day: datetime = MIDNIGHT,
     score: float | None = None,
     tier: str | None = None,
+    **columns: Any,
 ) -> None:
     parties = Parties(tutor_id, "", "")
     await insert_row(
@@ -72,6 +73,7 @@ async def add_metrics(
             "calculation_date": day,
             "overall_score": score,
             "performance_tier": tier,
+            **columns,
         },
     )
 

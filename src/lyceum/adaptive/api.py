@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.adaptive import schemas, service
 from lyceum.adaptive.connection import get_db
-from lyceum.core.auth import Principal, get_principal
+from lyceum.core.auth import Principal, require_roles
+from lyceum.core.models import OPERATOR_ROLES
 
 AdaptiveSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
-Reader = Annotated[Principal, Depends(get_principal)]
+# The operator accounts; an app account (a TutorMax tutor) passes no other app's guard.
+Reader = Annotated[Principal, Depends(require_roles(*OPERATOR_ROLES))]
 
 
 class GraphParams(BaseModel):

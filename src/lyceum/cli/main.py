@@ -152,7 +152,7 @@ def up(
     demo data, then the API and the job worker. Ctrl-C stops it all, the embedded server
     included."""
     from lyceum.cli.db import run_alembic
-    from lyceum.cli.seeding import generate_for, seed_everything
+    from lyceum.cli.seeding import catch_up_for, generate_for, seed_everything
     from lyceum.core.db.url import resolve_database_url
 
     settings = settings_or_exit()
@@ -167,6 +167,8 @@ def up(
     if generate:
         options = GenerateOptions(seed=seed, scale=scale.value, skip_if_present=True)
         for line in run_async(generate_for(list(APPS.values()), options)):
+            console.print(line)
+        for line in run_async(catch_up_for(list(APPS.values()), options)):
             console.print(line)
     from lyceum.cli.banner import banner_lines
 

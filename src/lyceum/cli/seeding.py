@@ -38,3 +38,13 @@ async def generate_for(specs: list[AppSpec], options: GenerateOptions) -> list[s
                 continue
             summaries.append(f"{spec.title}: {await spec.generate(options, progress)}")
     return summaries
+
+
+async def catch_up_for(specs: list[AppSpec], options: GenerateOptions) -> list[str]:
+    """Each app's catch-up over its generated history (what its jobs would have written)."""
+    summaries = []
+    with progress_bar() as progress:
+        for spec in specs:
+            if spec.catch_up is not None:
+                summaries.append(await spec.catch_up(options, progress))
+    return summaries

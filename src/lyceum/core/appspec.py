@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from lyceum.core.cache import Cache
+    from lyceum.core.principal import Principal
     from lyceum.core.settings import Settings
 
 
@@ -38,10 +39,18 @@ AppLifespan = Callable[["Settings", "Cache"], AbstractAsyncContextManager[Mappin
 
 @dataclass(frozen=True)
 class NavLink:
-    """One entry of an app's navigation: a label and a page path (under /<app>)."""
+    """One entry of an app's navigation: a label, a page path (under /<app>) and the roles
+    whose holders see the link (empty: everyone signed in). Hiding a link is a courtesy;
+    the page's own guard is what refuses."""
 
     label: str
     path: str
+    roles: tuple[str, ...] = ()
+
+    def visible_to(self, principal: Principal | None) -> bool:
+        if not self.roles:
+            return principal is not None
+        return principal is not None and principal.has_any_role(*self.roles)
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,10 @@ class AppSpec:
     pure_packages: tuple[str, ...] = ()
     seed: Seeder | None = None
     generate: Generator | None = None
+    # What the app's scheduled jobs would have written over a generated history (metrics,
+    # scores, ...), so that `lyceum up` opens on pages with trends; idempotent, and quick
+    # when there is nothing to do.
+    catch_up: Generator | None = None
     lifespan: AppLifespan | None = None
     # The app's background jobs (a fresh procrastinate Blueprint per call, from <app>/tasks.py;
     # its tasks become "<app>:<task>") and what `lyceum worker` runs for the app besides jobs.

@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from lyceum.core.access import SIGNED_IN, AccessPolicy, declare_access
 from lyceum.core.auth import get_principal, request_settings
@@ -65,6 +67,22 @@ def page_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
+def json_island(views: Mapping[str, bytes]) -> Markup:
+    """The views as one JSON object for a `<script type="application/json">` element.
+
+    The cached bytes are spliced in without parsing them again. `<`, `>` and `&` are escaped
+    as JSON `\\u` sequences (same value once parsed), so no text in the data — a check's
+    error details, say — can close the script element or open a comment.
+    """
+    parts = [b"{"]
+    for index, (name, value) in enumerate(views.items()):
+        parts.append((b"," if index else b"") + orjson.dumps(name) + b":" + value)
+    parts.append(b"}")
+    text = b"".join(parts).decode()
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 - escaped above for the script-data context
+
+
 def render(
     request: Request,
     template: str,
@@ -77,4 +95,4 @@ def render(
     return renderer(request, template, dict(context or {}), status_code)
 
 
-__all__ = ["SignInRequired", "page_roles", "page_user", "render"]
+__all__ = ["SignInRequired", "json_island", "page_roles", "page_user", "render"]

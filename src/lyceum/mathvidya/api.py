@@ -12,12 +12,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.auth import Principal, get_principal
+from lyceum.core.auth import Principal, require_roles
+from lyceum.core.models import OPERATOR_ROLES
 from lyceum.mathvidya import schemas, service
 from lyceum.mathvidya.connection import get_db
 
 MathvidyaSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
-Reader = Annotated[Principal, Depends(get_principal)]
+# The operator accounts; an app account (a TutorMax tutor) passes no other app's guard.
+Reader = Annotated[Principal, Depends(require_roles(*OPERATOR_ROLES))]
 
 
 class HolidayParams(BaseModel):

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from lyceum.core.appspec import AppSpec, GenerateOptions, NavLink
+from lyceum.core.models import OPERATOR_ROLES
 from lyceum.nerdboard.connection import POOL
 
 if TYPE_CHECKING:
@@ -76,12 +77,12 @@ app_spec = AppSpec(
     router=_router,
     pages=_pages,
     nav=(
-        NavLink("Overview", "/"),
-        NavLink("Capacity", "/capacity"),
-        NavLink("Forecast", "/forecast"),
-        NavLink("Customers", "/customers"),
-        NavLink("Data quality", "/quality"),
-        NavLink("Simulation", "/simulation"),
+        NavLink("Overview", "/", OPERATOR_ROLES),
+        NavLink("Capacity", "/capacity", OPERATOR_ROLES),
+        NavLink("Forecast", "/forecast", OPERATOR_ROLES),
+        NavLink("Customers", "/customers", OPERATOR_ROLES),
+        NavLink("Data quality", "/quality", OPERATOR_ROLES),
+        NavLink("Simulation", "/simulation", OPERATOR_ROLES),
     ),
     cli=_cli,
     pure_packages=("marketplace", "forecasting", "simulation", "scoring"),

@@ -15,9 +15,10 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Respons
 from pydantic import Field
 from sse_starlette import EventSourceResponse
 
-from lyceum.core.auth import Principal, get_principal, require_roles
+from lyceum.core.auth import Principal, require_roles
 from lyceum.core.cache import CacheResult
 from lyceum.core.errors import Unavailable
+from lyceum.core.models import OPERATOR_ROLES
 from lyceum.core.query import QueryParams
 from lyceum.nerdboard import repository as repo
 from lyceum.nerdboard import schemas, service
@@ -29,7 +30,8 @@ from lyceum.nerdboard.service import forecast as forecasts
 from lyceum.nerdboard.service import quality
 from lyceum.nerdboard.service.dashboard import DEFAULT_AT_RISK_BELOW, DEFAULT_HEALTH_BINS
 
-Reader = Annotated[Principal, Depends(get_principal)]
+# The operator accounts; an app account (a TutorMax tutor) passes no other app's guard.
+Reader = Annotated[Principal, Depends(require_roles(*OPERATOR_ROLES))]
 Operator = Annotated[Principal, Depends(require_roles("operator", "admin"))]
 JSON = "application/json"
 

@@ -10,17 +10,17 @@ only for operators and admins; the API refuses them to anyone else regardless.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.pages import page_user, render
+from lyceum.core.models import OPERATOR_ROLES
+from lyceum.core.pages import json_island, page_roles, render
 from lyceum.core.principal import Principal
 from lyceum.nerdboard import repository as repo
 from lyceum.nerdboard import service
@@ -28,29 +28,14 @@ from lyceum.nerdboard.dependencies import CacheDep, Clocks, NerdboardSession
 from lyceum.nerdboard.service import ClockCache, page_views
 from lyceum.nerdboard.simulation.clock import MAX_SPEED, MIN_SPEED
 
-Person = Annotated[Principal, Depends(page_user)]
+# The operator accounts (as the API's readers); an app account is refused with the 403 page.
+Person = Annotated[Principal, Depends(page_roles(*OPERATOR_ROLES))]
 OPERATING_ROLES = ("operator", "admin")
 # The views, how they are read and refreshed: one table shared with the worker, which builds
 # them in every tick (`service.page_views`).
 VIEWS = page_views.VIEWS
 PAGE_API_CALLS = page_views.API_CALLS
 FORECAST_WEEKS = page_views.FORECAST_WEEKS
-
-
-def json_island(views: Mapping[str, bytes]) -> Markup:
-    """The views as one JSON object for a `<script type="application/json">` element.
-
-    The cached bytes are spliced in without parsing them again. `<`, `>` and `&` are escaped
-    as JSON `\\u` sequences (same value once parsed), so no text in the data — a check's
-    error details, say — can close the script element or open a comment.
-    """
-    parts = [b"{"]
-    for index, (name, value) in enumerate(views.items()):
-        parts.append((b"," if index else b"") + orjson.dumps(name) + b":" + value)
-    parts.append(b"}")
-    text = b"".join(parts).decode()
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)  # noqa: S704 - escaped above for the script-data context
 
 
 @dataclass(frozen=True)

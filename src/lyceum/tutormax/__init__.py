@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lyceum.core.appspec import AppSpec, GenerateOptions
+from lyceum.core.appspec import AppSpec, GenerateOptions, NavLink
 from lyceum.core.db.base import Base
+from lyceum.core.models import OPERATOR_ROLES
 from lyceum.tutormax.connection import (
     POOL,
     close_db,
@@ -33,6 +34,7 @@ from lyceum.tutormax.enums import (
     TutorStatus,
 )
 from lyceum.tutormax.models import (
+    TUTOR_ACCOUNT_ROLE,
     ChurnPrediction,
     Intervention,
     Session,
@@ -56,6 +58,12 @@ def _router() -> APIRouter:
     return router()
 
 
+def _pages() -> APIRouter:
+    from lyceum.tutormax.pages import router
+
+    return router()
+
+
 def _tasks() -> Blueprint:
     from lyceum.tutormax.tasks import blueprint
 
@@ -75,6 +83,17 @@ async def _generate(options: GenerateOptions, progress: Progress) -> str:
     return await generate(options, progress)
 
 
+async def _catch_up(options: GenerateOptions, progress: Progress) -> str:
+    from lyceum.tutormax.connection import get_session
+    from lyceum.tutormax.service.daily import catch_up
+
+    task = progress.add_task("TutorMax: metrics, scores and rules over the history", total=None)
+    async with get_session() as db:
+        report = await catch_up(db)
+    progress.update(task, total=1, completed=1)
+    return report.describe()
+
+
 app_spec = AppSpec(
     name="tutormax",
     title="TutorMax",
@@ -83,13 +102,18 @@ app_spec = AppSpec(
     models_module="lyceum.tutormax.models",
     router=_router,
     cli=_cli,
-    pages_coming=(
-        "Pages for tutor-success managers (who is slipping, why, what to do, and whether "
-        "it worked) come with the evaluation engine and the churn model."
+    pages=_pages,
+    # The operator accounts see the staff pages, a tutor account its own page.
+    nav=(
+        NavLink("Dashboard", "/", OPERATOR_ROLES),
+        NavLink("Tutors", "/tutors", OPERATOR_ROLES),
+        NavLink("Model", "/model", OPERATOR_ROLES),
+        NavLink("My page", "/me", (TUTOR_ACCOUNT_ROLE,)),
     ),
     tasks=_tasks,
     pure_packages=("synthetic", "policysim", "churn", "rules", "scorecard"),
     generate=_generate,
+    catch_up=_catch_up,
     benchmarks=("tutormax",),
 )
 

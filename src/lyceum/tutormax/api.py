@@ -34,7 +34,7 @@ from lyceum.tutormax.enums import (
 from lyceum.tutormax.models import TUTOR_ACCOUNT_ROLE
 from lyceum.tutormax.repository.interventions import InterventionFilters
 from lyceum.tutormax.repository.profiles import TutorListFilters, TutorSort
-from lyceum.tutormax.service import ingest, interventions, profiles
+from lyceum.tutormax.service import dashboard, ingest, interventions, profiles
 
 TutorMaxSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 # The operator accounts read everything; a tutor account reaches only the routes that admit
@@ -81,6 +81,15 @@ class HighRiskParams(QueryParams):
         default=51, ge=0, le=100, description="Lowest risk score listed (51: High or worse)."
     )
     limit: int = Field(default=50, ge=1, le=500)
+
+
+class HistoryParams(QueryParams):
+    days: int = Field(
+        default=dashboard.HISTORY_DAYS,
+        ge=1,
+        le=730,
+        description="Days of history, up to the latest.",
+    )
 
 
 class TutorDetailParams(BaseModel):
@@ -196,6 +205,37 @@ def router() -> APIRouter:
         and the interventions."""
         return await profiles.tutor_profile(db, who, tutor_id)
 
+    @api.get("/tutors/{tutor_id}/history", response_model=schemas.TutorHistory)
+    async def tutor_history(
+        who: TutorScopedReader,
+        db: TutorMaxSession,
+        tutor_id: TutorId,
+        params: Annotated[HistoryParams, Query()],
+    ) -> schemas.TutorHistory:
+        """The tutor's daily metrics (every window) and risk over the `days` days up to the
+        latest of each. A tutor account: its own tutor only, without the risk."""
+        return await dashboard.tutor_history(db, who, tutor_id, days=params.days)
+
+    @api.get("/tutors/{tutor_id}/standing", response_model=schemas.TutorStanding)
+    async def tutor_standing(
+        who: TutorScopedReader, db: TutorMaxSession, tutor_id: TutorId
+    ) -> schemas.TutorStanding:
+        """Where the tutor stands among the tutors scored the same day in each window (the
+        share they do better than, per metric), and each missed criterion of the scorecard
+        with the points meeting it would add. A tutor account: its own tutor only."""
+        return await dashboard.tutor_standing(db, who, tutor_id)
+
+    @api.get("/me", response_model=schemas.LinkedTutor)
+    async def my_tutor(who: TutorScopedReader, db: TutorMaxSession) -> schemas.LinkedTutor:
+        """The tutor this account speaks for (404 when it is linked to none)."""
+        return await profiles.linked_tutor_of(db, who)
+
+    @api.get("/risk-overview", response_model=schemas.RiskOverview)
+    async def risk_overview(_: Reader, db: TutorMaxSession) -> schemas.RiskOverview:
+        """The latest scoring's risk levels and ten-point histogram over tutors who have not
+        churned, and tutors per level on each scoring day of the 26 weeks before it."""
+        return await dashboard.risk_overview(db)
+
     @api.get("/high-risk", response_model=schemas.HighRiskQueue)
     async def high_risk(
         _: Reader, db: TutorMaxSession, params: Annotated[HighRiskParams, Query()]
@@ -223,6 +263,14 @@ def router() -> APIRouter:
         return await profiles.current_model_card(db)
 
     # ---- interventions -------------------------------------------------------------------
+
+    @api.get("/intervention-board", response_model=schemas.InterventionBoard)
+    async def intervention_board(
+        _: InterventionReader, db: TutorMaxSession
+    ) -> schemas.InterventionBoard:
+        """Interventions by status: every open one (up to 100 a column; overdue first, then
+        most urgent, then due soonest) and those closed in the last 30 days."""
+        return await dashboard.intervention_board(db)
 
     @api.get("/interventions", response_model=schemas.InterventionPage)
     async def list_interventions(

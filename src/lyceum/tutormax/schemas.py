@@ -591,6 +591,125 @@ class ModelCard(BaseModel):
     evaluated_version: str | None
 
 
+# ---- the pages' views: risk overview, intervention board, a tutor's history and standing ----
+
+
+class RiskLevelCount(BaseModel):
+    risk_level: RiskLevel
+    tutors: int
+
+
+class RiskBucket(BaseModel):
+    """Tutors whose risk score is in [low, high], by risk level."""
+
+    low: int
+    high: int
+    tutors: dict[RiskLevel, int]
+
+
+class RiskTrendPoint(BaseModel):
+    day: datetime
+    tutors: dict[RiskLevel, int]
+
+
+class RiskOverview(BaseModel):
+    """The latest scoring day's risk, over tutors who have not churned, and its trend."""
+
+    as_of: datetime | None = Field(description="The latest scoring day (None: never scored).")
+    levels: list[RiskLevelCount]
+    buckets: list[RiskBucket]
+    trend: list[RiskTrendPoint] = Field(description="Each scoring day of the last 26 weeks.")
+
+
+class InterventionBoard(BaseModel):
+    """The interventions by status: every open one (up to `limit` a column), overdue first,
+    and those completed or cancelled in the last `closed_days` days."""
+
+    as_of: date
+    limit: int
+    closed_days: int
+    columns: dict[InterventionStatus, InterventionPage]
+
+
+class MetricPoint(BaseModel):
+    calculation_date: datetime
+    metric_window: MetricWindow
+    sessions_completed: int
+    avg_rating: float | None
+    first_session_success_rate: float | None
+    reschedule_rate: float
+    no_show_count: int
+    engagement_score: float | None
+    response_time_avg_minutes: float | None
+    overall_score: float | None
+    performance_tier: PerformanceTier | None
+
+
+class RiskHistoryPoint(BaseModel):
+    prediction_date: datetime
+    risk_score: int
+    risk_level: RiskLevel
+    churn_probability_7d: float
+    churn_probability_30d: float
+    churn_probability_90d: float
+
+
+class TutorHistory(BaseModel):
+    """A tutor's daily metrics (every window) and risk over the last `days` days; a tutor
+    reading their own gets no risk (the success team's working notes)."""
+
+    tutor_id: str
+    days: int
+    metrics: list[MetricPoint]
+    risk: list[RiskHistoryPoint]
+
+
+class StandingMetric(BaseModel):
+    key: str
+    label: str
+    value: float | None
+    shown: str = Field(description="The value as a person reads it.")
+    higher_is_better: bool
+    better_than: float | None = Field(
+        description="Share of scored peers (that day, that window) this tutor does better "
+        "than, ties counting half; None without a value."
+    )
+
+
+class LiftOut(BaseModel):
+    """A missed criterion and what meeting it would do."""
+
+    criterion: str
+    label: str
+    threshold: float
+    value: float | None
+    points: float | None = Field(description="Score points meeting it adds, the rest unchanged.")
+    tier_if_met: PerformanceTier | None
+    sentence: str
+
+
+class WindowStanding(BaseModel):
+    metric_window: MetricWindow
+    calculation_date: datetime
+    peers: int = Field(description="Other tutors scored in this window that day.")
+    overall_score: float | None
+    performance_tier: PerformanceTier | None
+    metrics: list[StandingMetric]
+    lifts: list[LiftOut] = Field(description="The improvement areas, biggest lift first.")
+
+
+class LinkedTutor(BaseModel):
+    tutor_id: str
+    name: str
+
+
+class TutorStanding(BaseModel):
+    """Where a tutor stands among peers in each window, and what would lift their score."""
+
+    tutor_id: str
+    windows: list[WindowStanding]
+
+
 __all__ = [
     "MAX_BATCH",
     "ChurnedTutorIn",
@@ -608,11 +727,15 @@ __all__ = [
     "InterventionAssignment",
     "InterventionAuditEntry",
     "InterventionAuditTrail",
+    "InterventionBoard",
     "InterventionCompletion",
     "InterventionCreate",
     "InterventionOut",
     "InterventionPage",
     "InterventionStatusChange",
+    "LiftOut",
+    "LinkedTutor",
+    "MetricPoint",
     "MetricsOut",
     "ModelCard",
     "NoShowSessionIn",
@@ -620,19 +743,28 @@ __all__ = [
     "PredictionOut",
     "ProfileEvent",
     "ProfileSession",
+    "RiskBucket",
+    "RiskHistoryPoint",
+    "RiskLevelCount",
+    "RiskOverview",
     "RiskPoint",
+    "RiskTrendPoint",
     "SessionBatch",
     "SessionIn",
+    "StandingMetric",
     "StudentBatch",
     "StudentIn",
     "TutorActivity",
     "TutorBatch",
     "TutorDetail",
+    "TutorHistory",
     "TutorIn",
     "TutorListItem",
     "TutorPage",
     "TutorProfile",
+    "TutorStanding",
     "TutorStatistics",
     "TutorSummary",
+    "WindowStanding",
     "session_row",
 ]

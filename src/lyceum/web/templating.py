@@ -59,7 +59,7 @@ def navigation(specs: Iterable[AppSpec]) -> tuple[NavGroup, ...]:
         NavGroup(
             spec.name,
             spec.title,
-            tuple(NavLink(link.label, f"/{spec.name}{link.path}") for link in spec.nav),
+            tuple(NavLink(link.label, f"/{spec.name}{link.path}", link.roles) for link in spec.nav),
         )
         for spec in specs
         if spec.pages is not None and spec.nav

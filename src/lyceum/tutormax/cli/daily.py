@@ -1,4 +1,5 @@
-"""`lyceum tutormax daily [--date D]`: the daily job's work, run by hand."""
+"""`lyceum tutormax daily [--date D]`: the daily job's work, run by hand; `lyceum tutormax
+catch-up`: what it would have written over a history loaded at once."""
 
 from __future__ import annotations
 
@@ -54,3 +55,29 @@ def daily(
         f"{report.seconds:.1f} s",
         highlight=False,
     )
+
+
+@commands.command(name="catch-up")
+def catch_up_command(
+    weeks: Annotated[
+        int, typer.Option(min=1, max=104, help="Weeks of history to fill, up to its last day.")
+    ] = 26,
+) -> None:
+    """Write what the daily job would have written over the history's last weeks (daily
+    metrics, weekly scores, then the last day in full and the model's held-out figures),
+    for a history loaded at once. Skipped when the last day is scored already;
+    `lyceum up` runs it after generating the demo history."""
+    from lyceum.tutormax.connection import get_session
+    from lyceum.tutormax.service.daily import CatchUpReport, catch_up
+
+    settings_or_exit()
+
+    async def run() -> CatchUpReport:
+        async with get_session() as db:
+            return await catch_up(db, weeks=weeks)
+
+    try:
+        report = run_async(run())
+    except LyceumError as exc:
+        fail(str(exc))
+    console.print(report.describe(), highlight=False)

@@ -437,6 +437,8 @@ class InterventionFilters:
     overdue: bool | None = None
     tutor_id: str | None = None
     intervention_type: InterventionType | None = None
+    # Only those last changed at or after this time (the board's recently closed ones).
+    changed_since: datetime | None = None
 
 
 def overdue_condition(as_of: date) -> Any:
@@ -492,6 +494,8 @@ def _listing(filters: InterventionFilters, as_of: date) -> Listing:
         query = query.where(Intervention.tutor_id == filters.tutor_id)
     if filters.intervention_type is not None:
         query = query.where(Intervention.intervention_type == filters.intervention_type)
+    if filters.changed_since is not None:
+        query = query.where(Intervention.updated_at >= filters.changed_since)
     return query
 
 

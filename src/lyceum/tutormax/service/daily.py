@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lyceum.tutormax.repository import dashboard as dashboard_sql
 from lyceum.tutormax.repository import predictions as prediction_sql
 from lyceum.tutormax.service import churn, interventions, metrics
 
@@ -82,4 +83,82 @@ async def run_day(db: AsyncSession, day: date) -> DailyReport:
     )
 
 
-__all__ = ["RETRAIN_AFTER_DAYS", "DailyReport", "data_day", "run_day"]
+async def _score_week(db: AsyncSession, day: date) -> None:
+    """Score `day` as `run_day` does (training first when the model is missing or old)."""
+    model = await prediction_sql.latest_model(db, as_of_at_most=churn.midnight(day))
+    if model is None or (day - model.as_of.date()).days > RETRAIN_AFTER_DAYS:
+        await churn.train_model(db, day)
+    await churn.score_day(db, day)
+
+
+# How far back `catch_up` goes: half a year of daily metrics and weekly scores, enough for
+# the pages' trends (they show the last 26 weeks).
+CATCH_UP_WEEKS = 26
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUpReport:
+    day: date
+    skipped: bool
+    metric_rows: int = 0
+    scored_days: int = 0
+    evaluated: bool = False
+    daily: DailyReport | None = None
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        if self.skipped:
+            return f"TutorMax: already caught up to {self.day}"
+        opened = f", {self.daily.interventions_opened:,} interventions opened" if self.daily else ""
+        evaluated = ", the model evaluated on held-out weeks" if self.evaluated else ""
+        return (
+            f"TutorMax: caught up to {self.day}: {self.metric_rows:,} metric rows, "
+            f"{self.scored_days} scoring days{evaluated}{opened} ({self.seconds:.1f} s)"
+        )
+
+
+async def catch_up(
+    db: AsyncSession, *, weeks: int = CATCH_UP_WEEKS, today: date | None = None
+) -> CatchUpReport:
+    """What the daily job would have written had it run through the last `weeks` weeks of
+    the history: every day's metrics, a scoring each week (models trained as `run_day`
+    trains them), then the last day in full (`run_day`: rules and escalation included),
+    and a held-out evaluation for the model's card when no model has one. For a history
+    loaded at once (the generator, an import), so the pages open on trends rather than on
+    one day. Skipped when the last day is scored already; one transaction, committed by
+    the caller."""
+    started = time.perf_counter()
+    last = await data_day(db, today)
+    latest = await dashboard_sql.latest_prediction_day(db)
+    if latest is not None and latest.date() >= last:
+        return CatchUpReport(day=last, skipped=True)
+    first = last - timedelta(weeks=weeks)
+    computed = await metrics.backfill(db, first, last)
+    scored = [first + timedelta(weeks=week) for week in range(weeks)]
+    for day in scored:
+        await _score_week(db, day)
+    daily = await run_day(db, last)
+    evaluated = await prediction_sql.latest_evaluated_model(db) is None
+    if evaluated:
+        await churn.evaluate_holdout(db)
+    await db.flush()
+    return CatchUpReport(
+        day=last,
+        skipped=False,
+        metric_rows=computed.rows,
+        scored_days=len(scored) + 1,
+        evaluated=evaluated,
+        daily=daily,
+        seconds=round(time.perf_counter() - started, 1),
+    )
+
+
+__all__ = [
+    "CATCH_UP_WEEKS",
+    "RETRAIN_AFTER_DAYS",
+    "CatchUpReport",
+    "DailyReport",
+    "catch_up",
+    "data_day",
+    "run_day",
+]

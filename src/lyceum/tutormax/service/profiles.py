@@ -103,6 +103,18 @@ async def link_tutor_account(db: AsyncSession, email: str, tutor_id: str) -> Non
     await sql.link_account(db, account.id, tutor_id)
 
 
+async def linked_tutor_of(db: AsyncSession, principal: Principal) -> schemas.LinkedTutor:
+    """The tutor `principal`'s account speaks for (404 with what to do when none)."""
+    tutor_id = await sql.linked_tutor(db, principal.subject)
+    tutor = None if tutor_id is None else await repository.get_tutor_by_id(db, tutor_id)
+    if tutor is None:
+        raise NotFound(
+            "this account is not linked to a tutor yet: the tutor-success team links it "
+            "(lyceum tutormax link-account)"
+        )
+    return schemas.LinkedTutor(tutor_id=tutor.tutor_id, name=tutor.name)
+
+
 # ---- the list ------------------------------------------------------------------------------
 
 
@@ -319,6 +331,7 @@ __all__ = [
     "high_risk_queue",
     "is_staff",
     "link_tutor_account",
+    "linked_tutor_of",
     "ranked_factors",
     "top_reason",
     "tutor_page",

@@ -76,7 +76,7 @@
     return numberFormat.format(value);
   }
 
-  // A table from columns [{key, label, numeric}] and rows (objects); built with text nodes.
+  // A table from columns [{key, label, numeric, digits}] and rows (objects); text nodes only.
   function table(columns, rows) {
     var head = el("tr", {}, columns.map(function (c) {
       return el("th", { class: c.numeric ? "num" : "", scope: "col", text: c.label });
@@ -84,7 +84,7 @@
     var body = rows.map(function (row) {
       return el("tr", {}, columns.map(function (c) {
         var value = row[c.key];
-        return el("td", { class: c.numeric ? "num" : "", text: c.numeric ? formatNumber(value) : (value === null || value === undefined ? "–" : String(value)) });
+        return el("td", { class: c.numeric ? "num" : "", text: c.numeric ? formatNumber(value, c.digits) : (value === null || value === undefined ? "–" : String(value)) });
       }));
     });
     return el("div", { class: "table-wrap" }, [el("table", {}, [el("thead", {}, [head]), el("tbody", {}, body)])]);
