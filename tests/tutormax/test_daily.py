@@ -4,7 +4,7 @@ day changes nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.progress import Progress
@@ -16,7 +16,8 @@ from lyceum.core.appspec import GenerateOptions
 from lyceum.core.jobs import build_job_app, next_run
 from lyceum.core.settings import load_settings
 from lyceum.tutormax.generate import generate
-from lyceum.tutormax.service.daily import data_day, run_day
+from lyceum.tutormax.service.daily import catch_up, data_day, run_day
+from lyceum.tutormax.service.policysim import PRIORITY_STEP, daily_job_targeting
 from lyceum.tutormax.synthetic import HISTORY_END
 from lyceum.tutormax.tasks import DAILY_CRON, TIMEZONE
 
@@ -91,3 +92,67 @@ async def test_the_job_runs_each_morning_on_the_queue(db_session: AsyncSession) 
         await db_session.execute(text("SELECT count(*) FROM tutormax.churn_predictions"))
     ).all()
     assert predictions > 0
+
+
+async def test_catch_up_writes_the_weeks_a_loaded_history_missed(db_session: AsyncSession) -> None:
+    with Progress(disable=True) as progress:
+        await generate(HISTORY, progress)
+    today = datetime(2027, 6, 1, tzinfo=UTC).date()
+
+    report = await catch_up(db_session, weeks=4, today=today)
+
+    assert not report.skipped and report.day == HISTORY_END
+    assert report.scored_days == 5 and report.evaluated
+    assert report.daily is not None and report.daily.interventions_opened > 0
+    days = (
+        await db_session.execute(
+            text("SELECT DISTINCT prediction_date::date FROM tutormax.churn_predictions ORDER BY 1")
+        )
+    ).scalars()
+    assert [HISTORY_END - day for day in days] == [timedelta(weeks=w) for w in (4, 3, 2, 1, 0)]
+    metric_days = (
+        await db_session.execute(
+            text("SELECT count(DISTINCT calculation_date) FROM tutormax.tutor_performance_metrics")
+        )
+    ).scalar_one()
+    assert metric_days == 4 * 7 + 1
+    # The model's card has held-out figures.
+    evaluated = (
+        await db_session.execute(
+            text("SELECT count(*) FROM tutormax.churn_models WHERE evaluation IS NOT NULL")
+        )
+    ).scalar_one()
+    assert evaluated == 1
+    # Caught up: a second call does nothing.
+    assert (await catch_up(db_session, weeks=4, today=today)).skipped
+
+
+async def test_the_daily_jobs_targeting_ranks_the_rules_matches_first(
+    db_session: AsyncSession,
+) -> None:
+    """What `policy-sim` asks of the database: the churn model's scores and the rules'
+    picks on the history's last day."""
+    with Progress(disable=True) as progress:
+        await generate(HISTORY, progress)
+    targeting = await daily_job_targeting(db_session, HISTORY_END)
+
+    active = set(
+        (
+            await db_session.execute(
+                text("SELECT tutor_id FROM tutormax.tutors WHERE status = 'active'")
+            )
+        ).scalars()
+    )
+    assert set(targeting.risk_score) <= active
+    assert set(targeting.rules_rank) == set(targeting.risk_score)
+    assert 0 < targeting.matched_tutors < len(targeting.risk_score)
+    matched = {t for t, rank in targeting.rules_rank.items() if rank >= PRIORITY_STEP}
+    assert len(matched) == targeting.matched_tutors
+    lowest_matched = min(targeting.rules_rank[t] for t in matched)
+    assert all(
+        targeting.rules_rank[t] < lowest_matched for t in targeting.rules_rank if t not in matched
+    )
+    # Within the unmatched, the order is the churn model's.
+    for tutor, rank in targeting.rules_rank.items():
+        if tutor not in matched:
+            assert rank == targeting.risk_score[tutor]

@@ -25,13 +25,14 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.errors import NotFound
 from lyceum.core.models import OPERATOR_ROLES
 from lyceum.core.pages import json_island, page_roles, render
 from lyceum.core.principal import Principal
 from lyceum.tutormax import schemas
-from lyceum.tutormax.api import TutorMaxSession
+from lyceum.tutormax.connection import get_db_session
 from lyceum.tutormax.enums import (
     InterventionOutcome,
     InterventionStatus,
@@ -44,6 +45,7 @@ from lyceum.tutormax.models import TUTOR_ACCOUNT_ROLE
 from lyceum.tutormax.repository.profiles import TutorListFilters
 from lyceum.tutormax.service import dashboard, profiles
 
+TutorMaxSession = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 Staff = Annotated[Principal, Depends(page_roles(*OPERATOR_ROLES))]
 TutorAccount = Annotated[Principal, Depends(page_roles(TUTOR_ACCOUNT_ROLE))]
 WRITING_ROLES = ("admin", "operator")

@@ -1,8 +1,8 @@
 """`lyceum tutormax …`. One Typer app (`app.commands`); each module adds its commands to it:
 `app` (init), `churn` (train, score, evaluate), `interventions` (apply, escalate, rules),
-`policysim` (policy-sim), `daily` (daily), `metrics` (metrics)."""
+`policysim` (policy-sim), `uplift` (uplift), `daily` (daily, catch-up), `metrics` (metrics)."""
 
-from lyceum.tutormax.cli import churn, daily, interventions, metrics, policysim
+from lyceum.tutormax.cli import churn, daily, interventions, metrics, policysim, uplift
 from lyceum.tutormax.cli.app import commands
 
 # Imported for the commands they register.
@@ -13,4 +13,5 @@ __all__ = [
     "interventions",
     "metrics",
     "policysim",
+    "uplift",
 ]

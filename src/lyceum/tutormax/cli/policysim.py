@@ -1,5 +1,7 @@
 """`lyceum tutormax policy-sim`: the measured effect of targeting policies in the synthetic
-world (pure; no database)."""
+world. The world is pure; when the database holds the same generated history, TutorMax's own
+decisions on its last day (the churn model's scores and the intervention rules, in a
+transaction rolled back) are two more policies."""
 
 from __future__ import annotations
 
@@ -12,7 +14,66 @@ from lyceum.core.errors import LyceumError
 from lyceum.tutormax.cli.app import commands
 
 if TYPE_CHECKING:
-    from lyceum.tutormax.policysim import PolicySimulation
+    from collections.abc import Callable
+
+    from lyceum.tutormax.churn.types import FloatArray
+    from lyceum.tutormax.policysim import PolicySimulation, TargetingPolicy
+    from lyceum.tutormax.policysim.simulation import StrArray
+    from lyceum.tutormax.service.policysim import DailyJobTargeting
+
+
+def _daily_job(scale: str, seed: int, months: int) -> tuple[DailyJobTargeting | None, str]:
+    """What the daily job decides on the history's last day, if the database holds that
+    history (nothing is kept), else why not."""
+    from lyceum.core.cli import run_async
+    from lyceum.tutormax.connection import get_session
+    from lyceum.tutormax.service.policysim import daily_job_targeting, history_in_database
+
+    async def ask() -> tuple[DailyJobTargeting | None, str]:
+        async with get_session() as db:
+            why_not = await history_in_database(db, scale, seed, months)
+            if why_not is not None:
+                return None, why_not
+            try:
+                return await daily_job_targeting(db), ""
+            finally:
+                await db.rollback()
+
+    try:
+        return run_async(ask())
+    except (LyceumError, OSError) as exc:
+        return None, f"the database could not be read ({exc})"
+
+
+def _by_tutor_id(scores: dict[str, float]) -> Callable[[StrArray], FloatArray]:
+    import numpy as np
+
+    def score(tutor_ids: StrArray) -> FloatArray:
+        # Tutors the day did not score (none active at the end is left out) come last.
+        return np.array([scores.get(str(tutor), -1.0) for tutor in tutor_ids], dtype=np.float64)
+
+    return score
+
+
+def _daily_job_policies(
+    scale: str, seed: int, months: int, end_day: str
+) -> tuple[list[TargetingPolicy], str]:
+    from lyceum.tutormax.policysim import TargetingPolicy
+
+    targeting, why_not = _daily_job(scale, seed, months)
+    if targeting is None:
+        return [], (
+            f"Not compared: the churn model and the rules ({why_not}; run `lyceum generate "
+            f"tutormax --scale {scale} --seed {seed}` for them)."
+        )
+    note = (
+        f"TutorMax's daily job on {targeting.day} (the world ends {end_day}): model "
+        f"{targeting.model_version}; the rules matched {targeting.matched_tutors} tutors."
+    )
+    return [
+        TargetingPolicy("rules (daily job)", _by_tutor_id(targeting.rules_rank)),
+        TargetingPolicy("churn model", _by_tutor_id(targeting.risk_score)),
+    ], note
 
 
 @commands.command("policy-sim")
@@ -29,10 +90,18 @@ def policy_sim(
     holdout: Annotated[
         float, typer.Option(help="Share of each policy's picks left untreated, at random.")
     ] = 0.1,
+    database: Annotated[
+        bool,
+        typer.Option(
+            help="Add the rules' and the churn model's picks when the database holds this "
+            "history (read in a transaction rolled back)."
+        ),
+    ] = True,
 ) -> None:
-    """Compare targeting by behaviour, random targeting and no intervention at equal
-    capacity on the same simulated futures; print churn prevented per 100 interventions and
-    the uplift estimated from the holdout beside the true effect."""
+    """Compare TutorMax's rules and churn model (when the database holds this history),
+    targeting by behaviour, random targeting and no intervention at equal capacity on the
+    same simulated futures; print churn prevented per 100 interventions and the uplift
+    estimated from the holdout beside the true effect."""
     import time as clock
 
     from pydantic import ValidationError
@@ -70,16 +139,23 @@ def policy_sim(
         history_seconds = clock.perf_counter() - started
         assert history.world is not None
         risk = history_risk(history)
+        ours, note = (
+            _daily_job_policies(scale, seed, history.months, history.world.end.isoformat())
+            if database
+            else ([], "")
+        )
         runs_task = progress.add_task("futures", total=100)
         try:
             simulation = simulate_policies(
                 history.world,
-                [TargetingPolicy("behaviour score", risk.score), TargetingPolicy.random()],
+                [*ours, TargetingPolicy("behaviour score", risk.score), TargetingPolicy.random()],
                 config,
                 report=lambda fraction: progress.update(runs_task, completed=100 * fraction),
             )
         except LyceumError as exc:
             fail(exc.message)
+    if note:
+        console.print(note, highlight=False)
     _print_policy_simulation(simulation, scale, seed, history_seconds, started)
 
 
