@@ -132,6 +132,8 @@ async def test_sql_matches_the_definitions_and_the_scorecard_reference(
 async def test_a_backfill_gives_each_day_what_computing_that_day_alone_gives(
     db_session: AsyncSession,
 ) -> None:
+    # Also the two shapes of the statement agree: a range lays the days on a grid of running
+    # totals, a single day sums the windows straight from the sources.
     first, last = HISTORY_END - timedelta(days=20), HISTORY_END - timedelta(days=1)
     run = await service.backfill(db_session, first, last)
     assert run.days == 20 and run.written == run.rows

@@ -181,10 +181,63 @@ def _tier_expression(tier_shape: TierShape) -> str:
     return f"CASE WHEN overall_score IS NULL THEN NULL {' '.join(branches)} END"
 
 
+def _one_day_windows() -> str:
+    """For a single calculation day D: every source's days laid end to end and summed per
+    tutor with one FILTER per window (days D - N .. D - 1), then unpivoted into the three
+    windows — the same sums as the grid's running totals, without building the grid (tutors
+    x 91 days) and its window functions, which are a third of a single day's time. The
+    sources cover exactly the days D - 90 .. D - 1, so no filter on `day` is needed (one
+    would be pushed into their scans, where PostgreSQL cannot estimate it)."""
+    arms = []
+    for source, alias in (
+        ("session_days", "s"),
+        ("rating_days", "r"),
+        ("response_days", "m"),
+        ("first_days", "f"),
+    ):
+        columns = ", ".join(
+            measure if _SOURCE[measure] == alias else f"0 AS {measure}" for measure in MEASURES
+        )
+        arms.append(f"SELECT tutor_id, day, {columns} FROM {source}")  # noqa: S608 - constants
+    sums = ",\n           ".join(
+        f"COALESCE(sum({measure}) FILTER (WHERE day >= CAST(:last_day AS date) - {days}), 0)"
+        f" AS {measure}_{days}"
+        for days in WINDOW_DAYS.values()
+        for measure in MEASURES
+    )
+    unpivot = ",\n        ".join(
+        f"('{window.value}', " + ", ".join(f"x.{measure}_{days}" for measure in MEASURES) + ")"
+        for window, days in WINDOW_DAYS.items()
+    )
+    union = "\n    UNION ALL\n    ".join(arms)
+    return f"""
+source_days AS (
+    {union}
+),
+tutor_sums AS (
+    SELECT tutor_id,
+           {sums}
+    FROM source_days
+    GROUP BY tutor_id
+),
+window_totals AS (
+    SELECT t.tutor_id, CAST(:last_day AS date) AS calculation_day, v.metric_window,
+           {", ".join(f"COALESCE(v.{measure}, 0) AS {measure}" for measure in MEASURES)}
+    FROM tutor_days t
+    LEFT JOIN tutor_sums x ON x.tutor_id = t.tutor_id
+    CROSS JOIN LATERAL (VALUES
+        {unpivot}
+    ) AS v(metric_window, {", ".join(MEASURES)})
+    WHERE CAST(:last_day AS date) BETWEEN t.from_day AND t.to_day
+    OFFSET 0
+),"""  # noqa: S608 - built from this module's constants only
+
+
 @cache
-def _upsert_sql(tier_shape: TierShape) -> str:
+def _upsert_sql(tier_shape: TierShape, one_day: bool = False) -> str:
     """The statement for a scorecard whose tiers have this shape (which optional conditions
-    each tier has); every number and tier name is a bound parameter."""
+    each tier has); every number and tier name is a bound parameter. `one_day`: the shape
+    for a single calculation day (`_one_day_windows`), else the grid for any range."""
     measures_cumulative = ",\n                 ".join(
         f"sum({measure}) OVER running" for measure in MEASURES
     )
@@ -192,7 +245,7 @@ def _upsert_sql(tier_shape: TierShape) -> str:
         f"COALESCE({_SOURCE[measure]}.{measure}, 0) AS {measure}" for measure in MEASURES
     )
     missed_count, missed_codes = _missed()
-    return f"""
+    statement = f"""
 WITH tutor_days AS (
     -- The calculation days each tutor gets rows for: onboarded before the day began and not
     -- churned before it (churned_at at or after D 00:00 UTC).
@@ -379,6 +432,19 @@ ON CONFLICT ON CONSTRAINT uq_tutor_performance_metrics_day DO UPDATE SET
 WHERE ({", ".join(f"old.{column}" for column in METRIC_COLUMNS)})
       IS DISTINCT FROM ({", ".join(f"EXCLUDED.{column}" for column in METRIC_COLUMNS)})
 """  # noqa: S608 - built from this module's constants only; every value is a bound parameter
+    if not one_day:
+        return statement
+    # One day: no grid, and the windows summed straight from the sources.
+    grid_start, sources_start = statement.index("grid AS ("), statement.index("session_days AS (")
+    daily_start = statement.index("daily AS (")
+    values_start = statement.index("window_values AS (")
+    return (
+        statement[:grid_start]
+        + statement[sources_start:daily_start].rstrip()
+        + _one_day_windows()
+        + "\n"
+        + statement[values_start:]
+    )
 
 
 def _tier_shape(scorecard: Scorecard) -> TierShape:
@@ -429,8 +495,8 @@ class DayRange:
         }
 
 
-def upsert_statement(scorecard: Scorecard) -> TextClause:
-    return text(_upsert_sql(_tier_shape(scorecard)))
+def upsert_statement(scorecard: Scorecard, *, one_day: bool = False) -> TextClause:
+    return text(_upsert_sql(_tier_shape(scorecard), one_day))
 
 
 # Local to the caller's transaction. The statement is one large expression tree that
@@ -456,7 +522,8 @@ async def upsert_metrics(db: AsyncSession, first: date, last: date, scorecard: S
     await prepare_transaction(db)
     days = DayRange(first, last, scorecard.first_session.judge_after_days)
     params = {**days.parameters(), **scorecard_parameters(scorecard)}
-    result = await db.execute(upsert_statement(scorecard), params)
+    statement = upsert_statement(scorecard, one_day=first == last)
+    result = await db.execute(statement, params)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
