@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -10,6 +11,17 @@ import typer
 from lyceum.core.cli import confirm, console, fail, settings_or_exit
 from lyceum.core.db.engine import close_db_sync
 from lyceum.core.errors import ConfigurationError, LyceumError
+
+
+def day_option(value: str | None, option: str) -> date | None:
+    """A date option's value (None when not given); a usage error naming the option else."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} takes a date as YYYY-MM-DD, got {value!r}", code=2)
+
 
 commands = typer.Typer(
     help="TutorMax: initialise its database; compute metrics; train, score and evaluate the"

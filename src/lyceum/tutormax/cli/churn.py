@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
@@ -12,19 +11,12 @@ from rich.table import Table
 
 from lyceum.core.cli import console, fail, run_async, settings_or_exit
 from lyceum.core.errors import LyceumError
-from lyceum.tutormax.cli.app import commands
+from lyceum.tutormax.cli.app import commands, day_option
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} takes a date as YYYY-MM-DD, got {value!r}", code=2)
 
 
 def _churn_session() -> AbstractAsyncContextManager[AsyncSession]:
@@ -48,7 +40,7 @@ def train(
     """Train the churn model (discrete-time hazard) and save it with its training metadata."""
     from lyceum.tutormax.service.churn import TrainingReport, train_model
 
-    cut = _day(as_of, "--as-of")
+    cut = day_option(as_of, "--as-of")
     settings_or_exit()
 
     async def run() -> TrainingReport:
@@ -98,7 +90,7 @@ def score(
     it) and fill the 30-day outcomes of earlier predictions."""
     from lyceum.tutormax.service.churn import ScoreReport, score_day
 
-    when = _day(day, "--date")
+    when = day_option(day, "--date")
     settings_or_exit()
 
     async def run() -> ScoreReport:
@@ -152,7 +144,7 @@ def evaluate(
     and logins-only baselines and the generator's true hazard; save the figures."""
     from lyceum.tutormax.service.churn import EvaluationReport, evaluate_holdout
 
-    cut = _day(as_of, "--as-of")
+    cut = day_option(as_of, "--as-of")
     settings_or_exit()
 
     async def run() -> EvaluationReport:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 
 from lyceum.core.cli import console, fail, run_async, settings_or_exit
 from lyceum.core.errors import LyceumError
-from lyceum.tutormax.cli.app import commands
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} must be a date written YYYY-MM-DD, got {value!r}", code=2)
+from lyceum.tutormax.cli.app import commands, day_option
 
 
 @commands.command()
@@ -43,7 +33,7 @@ def uplift(
     from lyceum.tutormax.connection import get_session
     from lyceum.tutormax.service.uplift import UpliftReport, measure_uplift
 
-    first, last = _day(since, "--since"), _day(until, "--until")
+    first, last = day_option(since, "--since"), day_option(until, "--until")
     settings_or_exit()
 
     async def run() -> UpliftReport:
