@@ -20,24 +20,9 @@
     return rate === null || rate === undefined ? "–" : L.formatNumber(rate * 100, digits === undefined ? 1 : digits) + " %";
   }
 
-  function showError(error) {
-    var box = byId("page-message");
-    if (!box) return;
-    box.textContent = error ? String(error.message || error) : "";
-    box.hidden = !error;
-  }
-
-  // Called once the page's last chart is drawn: what the browser tests and `lyceum bench web`
-  // wait for.
-  function chartsDrawn() {
-    if (document.body.dataset.chartsDrawn) return;
-    if (window.performance && performance.mark) performance.mark("lyceum:charts-drawn");
-    document.body.dataset.chartsDrawn = "true";
-  }
-
-  function whenDrawn(promises) {
-    Promise.all(promises).then(chartsDrawn, function (error) { showError(error); chartsDrawn(); });
-  }
+  var showError = L.showError;
+  var chartsDrawn = L.chartsDrawn;
+  var whenDrawn = L.whenDrawn;
 
   // The staffing alerts' severities, most urgent first.
   var SEVERITY_ORDER = { critical: 0, warning: 1 };

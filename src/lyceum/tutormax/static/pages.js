@@ -25,12 +25,6 @@
 
   function day(iso) { return iso ? iso.slice(0, 10) : "–"; }
 
-  function showError(error) {
-    var box = byId("page-message");
-    if (!box) return;
-    box.textContent = error ? String(error.message || error) : "";
-    box.hidden = !error;
-  }
 
   function showDone(message) {
     var box = byId("page-done");
@@ -39,16 +33,9 @@
     box.hidden = !message;
   }
 
-  // What the browser tests and `lyceum bench web` wait for.
-  function chartsDrawn() {
-    if (document.body.dataset.chartsDrawn) return;
-    if (window.performance && performance.mark) performance.mark("lyceum:charts-drawn");
-    document.body.dataset.chartsDrawn = "true";
-  }
-
-  function whenDrawn(promises) {
-    Promise.all(promises).then(chartsDrawn, function (error) { showError(error); chartsDrawn(); });
-  }
+  var showError = L.showError;
+  var chartsDrawn = L.chartsDrawn;
+  var whenDrawn = L.whenDrawn;
 
   function tile(label, value, hint, extraClass) {
     return L.el("div", { class: "tile" + (extraClass ? " " + extraClass : "") }, [

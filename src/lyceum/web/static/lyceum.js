@@ -140,6 +140,27 @@
     });
   }
 
+  // The page's error line (#page-message): the sentence, or hidden when `error` is empty.
+  function showError(error) {
+    var box = document.getElementById("page-message");
+    if (!box) return;
+    box.textContent = error ? String(error.message || error) : "";
+    box.hidden = !error;
+  }
+
+  // Called once the page's last chart is drawn: what the browser tests and `lyceum bench web`
+  // wait for (a performance mark and body[data-charts-drawn]).
+  function chartsDrawn() {
+    if (document.body.dataset.chartsDrawn) return;
+    if (window.performance && performance.mark) performance.mark("lyceum:charts-drawn");
+    document.body.dataset.chartsDrawn = "true";
+  }
+
+  // chartsDrawn once every chart promise settles; a failed one shows its error first.
+  function whenDrawn(promises) {
+    Promise.all(promises).then(chartsDrawn, function (error) { showError(error); chartsDrawn(); });
+  }
+
   // Buttons and forms with data-confirm ask first.
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
@@ -160,5 +181,8 @@
     el: el,
     formatNumber: formatNumber,
     csrfToken: csrfToken,
+    showError: showError,
+    chartsDrawn: chartsDrawn,
+    whenDrawn: whenDrawn,
   };
 })();
