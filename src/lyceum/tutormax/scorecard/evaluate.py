@@ -16,7 +16,7 @@ than `min_sessions` is not scored: no score, no tier, one improvement area (`min
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lyceum.tutormax.enums import MetricWindow, PerformanceTier
 from lyceum.tutormax.scorecard.config import CRITERIA, HIGHER_IS_BETTER, Code, Scorecard
@@ -147,15 +147,16 @@ def what_would_lift(metrics: WindowMetrics, scorecard: Scorecard) -> list[Lift]:
     if evaluation.overall_score is None:
         needed = float(scorecard.min_sessions[metrics.window])
         return [Lift(Code.MIN_SESSIONS, needed, float(metrics.sessions_completed), None, None)]
-    judged = [result for result in evaluation.criteria if result.credit is not None]
-    possible = sum(result.weight for result in judged)
     lifts = []
-    for result in judged:
-        if result.met is not False:
+    for result in evaluation.criteria:
+        if result.credit is None or result.met is not False:
             continue
-        assert result.credit is not None
-        points = 100.0 * result.weight * (1.0 - result.credit) / possible
-        lifted = min(evaluation.overall_score + points, 100.0)
+        # Scored as `evaluate` scores (the same sum in the same order), not the score plus
+        # the points: a float sum that lands a hair under a tier's boundary would name the
+        # wrong tier.
+        met = replace(result, credit=1.0, met=True)
+        lifted = _score(tuple(met if other is result else other for other in evaluation.criteria))
+        points = lifted - evaluation.overall_score
         missed_after = len(evaluation.improvement_areas) - 1
         tier = tier_for(lifted, missed_after, metrics, scorecard)
         lifts.append(Lift(result.code, result.target, result.value, points, tier))
