@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
-
-
 def _churn_session() -> AbstractAsyncContextManager[AsyncSession]:
     from lyceum.tutormax.connection import get_session
 
