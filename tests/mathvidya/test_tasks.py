@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lyceum.apps import APPS
 from lyceum.core.jobs import DEFAULT_RETRY, build_job_app, next_run
 from lyceum.core.settings import load_settings
-from lyceum.mathvidya import repository
+from lyceum.mathvidya.repository import catalogue as repository
 from lyceum.mathvidya.tasks import EXPIRE_CRON, TIMEZONE
 from tests.mathvidya.rows import add_subscription
 

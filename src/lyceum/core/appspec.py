@@ -54,6 +54,32 @@ class NavLink:
 
 
 @dataclass(frozen=True)
+class AppAccount:
+    """Someone an app's own accounts table vouches for (Mathvidya's students, parents,
+    teachers and admins), as the sign-in edges need them: the token's subject and roles, and
+    the name the pages show."""
+
+    subject: str
+    roles: tuple[str, ...]
+    display_name: str
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """One sign-in, as an app's `sign_in` hook receives it (it audits from these)."""
+
+    email: str
+    password: str
+    address: str
+    user_agent: str | None = None
+
+
+# An app's check of its own accounts: the account, or None when the app has no account with
+# that email. A wrong password for an account it has raises `core.errors.Unauthorized`.
+AccountSignIn = Callable[[SignInAttempt], Awaitable[AppAccount | None]]
+
+
+@dataclass(frozen=True)
 class AppSpec:
     """An app, as the edges see it. The factories are lazy: registering the app imports none of
     its routes, commands or models, so `lyceum --help` does not load NumPy or FastAPI routes
@@ -95,6 +121,9 @@ class AppSpec:
     # `/api/<name>`, as (prefix, bytes) pairs, e.g. (("/uploads", 50 * 1024 * 1024),);
     # the longest matching prefix wins.
     body_limits: tuple[tuple[str, int], ...] = ()
+    # Accounts of the app's own (not operator accounts): the shell's sign-in form and
+    # `POST /api/auth/login` ask each app in turn when no operator account matches.
+    sign_in: AccountSignIn | None = None
 
     @property
     def schema(self) -> str:

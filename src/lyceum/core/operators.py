@@ -172,6 +172,12 @@ def _dummy_hash() -> str:
     return hash_password("timing-equaliser-not-a-password")
 
 
+async def verify_as_if_known(password: str) -> None:
+    """Spend what checking a password against a real account costs, for an email with no
+    account, so the answer's timing does not tell the two apart."""
+    await asyncio.to_thread(verify_password, _dummy_hash(), password)
+
+
 async def authenticate(
     db: AsyncSession, email: str, password: str, *, demo_allowed: bool = False
 ) -> Operator:
@@ -188,7 +194,7 @@ async def authenticate(
     operator = await get_operator_by_email(db, email)
     if operator is None:
         # Verify against a throwaway hash so an unknown email costs as long as a known one.
-        await asyncio.to_thread(verify_password, _dummy_hash(), password)
+        await verify_as_if_known(password)
         raise Unauthorized(LOGIN_FAILED)
     matched, new_hash = await asyncio.to_thread(
         verify_and_maybe_rehash, operator.password_hash, password
@@ -247,4 +253,5 @@ __all__ = [
     "ensure_demo_operator",
     "get_operator_by_email",
     "normalise_email",
+    "verify_as_if_known",
 ]

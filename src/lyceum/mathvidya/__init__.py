@@ -7,7 +7,7 @@ enums) and its `database.py` (`get_engine`, `AsyncSessionLocal`, `get_db`), from
 
 from typing import TYPE_CHECKING
 
-from lyceum.core.appspec import AppSpec, GenerateOptions
+from lyceum.core.appspec import AppAccount, AppSpec, GenerateOptions, SignInAttempt
 from lyceum.mathvidya.connection import (
     POOL,
     AsyncSessionLocal,
@@ -71,6 +71,12 @@ async def _generate(options: GenerateOptions, progress: "Progress") -> str:
     return await generate(options, progress)
 
 
+async def _sign_in(attempt: SignInAttempt) -> AppAccount | None:
+    from lyceum.mathvidya.api.sign_in import sign_in
+
+    return await sign_in(attempt)
+
+
 def _tasks() -> "Blueprint":
     from lyceum.mathvidya.tasks import blueprint
 
@@ -92,6 +98,7 @@ app_spec = AppSpec(
     pure_packages=("synthetic",),
     generate=_generate,
     tasks=_tasks,
+    sign_in=_sign_in,
 )
 
 __all__ = [

@@ -130,11 +130,42 @@ MARKS_BY_TYPE: dict[QuestionType, tuple[int, ...]] = {
 
 MCQ_OPTIONS = ("A", "B", "C", "D")
 
+# The role a Mathvidya account's token and session carry: named after the app
+# (`mathvidya:admin`, not `admin`), so no platform guard admits a Mathvidya account.
+ROLE_PREFIX = "mathvidya:"
+
+
+def account_role(role: UserRole) -> str:
+    return f"{ROLE_PREFIX}{role.value}"
+
+
+def role_of_account(role: str) -> UserRole | None:
+    """The Mathvidya role a token's role string names, or None."""
+    if not role.startswith(ROLE_PREFIX):
+        return None
+    try:
+        return UserRole(role.removeprefix(ROLE_PREFIX))
+    except ValueError:
+        return None
+
+
+STUDENT_ROLE = account_role(UserRole.STUDENT)
+PARENT_ROLE = account_role(UserRole.PARENT)
+TEACHER_ROLE = account_role(UserRole.TEACHER)
+ADMIN_ROLE = account_role(UserRole.ADMIN)
+ACCOUNT_ROLES = (STUDENT_ROLE, PARENT_ROLE, TEACHER_ROLE, ADMIN_ROLE)
+
 __all__ = [
+    "ACCOUNT_ROLES",
+    "ADMIN_ROLE",
     "MARKS_BY_TYPE",
     "MCQ_OPTIONS",
+    "PARENT_ROLE",
     "PG_NAMES",
+    "ROLE_PREFIX",
     "STUDENT_CLASSES",
+    "STUDENT_ROLE",
+    "TEACHER_ROLE",
     "EvaluationStatus",
     "ExamStatus",
     "ExamType",
@@ -145,4 +176,6 @@ __all__ = [
     "RelationshipType",
     "SubscriptionStatus",
     "UserRole",
+    "account_role",
+    "role_of_account",
 ]

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from procrastinate import Blueprint
 
 from lyceum.core.jobs import periodic
-from lyceum.mathvidya import repository
 from lyceum.mathvidya.connection import get_session
+from lyceum.mathvidya.repository import catalogue as repository
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""`/api/auth`: operators sign in for a bearer token and ask who they are."""
+"""`/api/auth`: operators and app accounts (Mathvidya's) sign in for a bearer token and ask
+who they are."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from lyceum.core.ratelimit import SignInThrottle
 from lyceum.core.request import RequestBody
 from lyceum.core.settings import Settings
 from lyceum.web.errors import ErrorResponse
-from lyceum.web.sign_in import check_credentials, client_address, login_throttle
+from lyceum.web.sign_in import check_credentials, client_address, login_throttle, user_agent
 
 router = APIRouter()
 
@@ -87,12 +88,18 @@ async def login(
     request: Request,
     throttle: Annotated[SignInThrottle, Depends(login_throttle)],
 ) -> TokenResponse:
-    operator = await check_credentials(
-        db, settings, throttle, body.email, body.password, client_address(request)
+    signed_in = await check_credentials(
+        db,
+        settings,
+        throttle,
+        body.email,
+        body.password,
+        client_address(request),
+        user_agent(request),
     )
     token = issue_token(
-        str(operator.id),
-        list(operator.roles),
+        signed_in.subject,
+        signed_in.roles,
         secret=settings.effective_secret_key,
         audience=settings.jwt_audience,
         ttl_seconds=settings.jwt_ttl_seconds,

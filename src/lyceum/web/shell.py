@@ -37,7 +37,7 @@ from lyceum.core.sessions import (
     new_csrf_token,
     read_session,
 )
-from lyceum.web.sign_in import check_credentials, client_address, login_throttle
+from lyceum.web.sign_in import check_credentials, client_address, login_throttle, user_agent
 
 SIGN_IN = "/sign-in"
 SIGN_OUT = "/sign-out"
@@ -138,8 +138,14 @@ def router() -> APIRouter:
             )
         settings = request_settings(request)
         try:
-            operator = await check_credentials(
-                db, settings, throttle, address, password, client_address(request)
+            signed_in = await check_credentials(
+                db,
+                settings,
+                throttle,
+                address,
+                password,
+                client_address(request),
+                user_agent(request),
             )
         except Unauthorized:
             return _sign_in_form(
@@ -157,13 +163,10 @@ def router() -> APIRouter:
             response.headers.update(exc.headers or {})
             return response
         value, _session = issue_session(
-            str(operator.id),
-            list(operator.roles),
-            settings,
-            display_name=operator.display_name or operator.email,
+            signed_in.subject, signed_in.roles, settings, display_name=signed_in.display_name
         )
-        signed_in = RedirectResponse(target, status_code=303)
-        signed_in.set_cookie(
+        answer = RedirectResponse(target, status_code=303)
+        answer.set_cookie(
             SESSION_COOKIE,
             value,
             max_age=settings.session_ttl_seconds,
@@ -172,8 +175,8 @@ def router() -> APIRouter:
             samesite="lax",
             secure=_secure(request),
         )
-        signed_in.delete_cookie(SIGN_IN_CSRF_COOKIE, path=SIGN_IN)
-        return signed_in
+        answer.delete_cookie(SIGN_IN_CSRF_COOKIE, path=SIGN_IN)
+        return answer
 
     # A state change from a plain form: the session's CSRF token comes as a form field.
     @shell.post(SIGN_OUT)

@@ -1,5 +1,4 @@
-"""All of Mathvidya's SQL. Functions take the caller's session and flush at most: the edge
-commits."""
+"""Plans, holidays, and expiring ended subscriptions."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Mathvidya's use cases. They read through `repository` and only flush; the edge commits."""
+"""The plan catalogue and the holiday calendar."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.mathvidya import repository, schemas
+from lyceum.mathvidya.repository import catalogue as repository
+from lyceum.mathvidya.schemas import catalogue as schemas
 
 
 async def plan_catalogue(db: AsyncSession) -> list[schemas.Plan]:

@@ -1,8 +1,5 @@
-"""Mathvidya's HTTP API, mounted at /api/mathvidya. Thin: parse, authorise, call the service.
-
-Today: the plan catalogue and the holiday calendar the SLA counts with, for any signed-in
-operator account. Accounts, subscriptions, exams and evaluation arrive with issues 15 and 16.
-"""
+"""`/api/mathvidya/plans` and `/holidays`: the plan catalogue and the holiday calendar the SLA
+counts with, for every Mathvidya account and the platform's operators."""
 
 from __future__ import annotations
 
@@ -10,16 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.auth import Principal, require_roles
 from lyceum.core.models import OPERATOR_ROLES
-from lyceum.mathvidya import schemas, service
-from lyceum.mathvidya.connection import get_db
+from lyceum.mathvidya.dependencies import MathvidyaSession
+from lyceum.mathvidya.enums import ACCOUNT_ROLES
+from lyceum.mathvidya.schemas import catalogue as schemas
+from lyceum.mathvidya.service import catalogue as service
 
-MathvidyaSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
-# The operator accounts; an app account (a TutorMax tutor) passes no other app's guard.
-Reader = Annotated[Principal, Depends(require_roles(*OPERATOR_ROLES))]
+# Public facts of the product: any Mathvidya account or operator; a TutorMax tutor account
+# passes no other app's guard.
+Reader = Annotated[Principal, Depends(require_roles(*OPERATOR_ROLES, *ACCOUNT_ROLES))]
 
 
 class HolidayParams(BaseModel):

@@ -1,4 +1,4 @@
-"""Mathvidya's API models (separate from the ORM models in `models/`)."""
+"""The plan catalogue and the holiday calendar, as the API answers them."""
 
 from __future__ import annotations
 
