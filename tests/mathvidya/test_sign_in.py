@@ -63,7 +63,10 @@ async def test_a_wrong_password_is_refused_like_any_and_audited_against_the_acco
     unknown = await client.post(
         "/api/auth/login", json={"email": "nobody-here@example.com", "password": "whatever-it-is"}
     )
-    assert unknown.status_code == 401 and unknown.json()["error"]["message"] == "wrong email or password"
+    assert (
+        unknown.status_code == 401
+        and unknown.json()["error"]["message"] == "wrong email or password"
+    )
     assert await _audit(db_session, user_id) == ["auth.sign_in_failed"]
 
 

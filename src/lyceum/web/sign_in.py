@@ -21,7 +21,7 @@ from lyceum.core.appspec import SignInAttempt
 from lyceum.core.auth import request_settings
 from lyceum.core.db.availability import database_unavailable
 from lyceum.core.errors import Unauthorized, Unavailable
-from lyceum.core.operators import LOGIN_FAILED, authenticate
+from lyceum.core.operators import authenticate
 from lyceum.core.ratelimit import SignInThrottle
 from lyceum.core.settings import Settings
 
