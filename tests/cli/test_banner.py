@@ -63,11 +63,17 @@ async def test_every_printed_url_answers(
     assert me.status_code == 200
 
 
-def test_no_logins_for_apps_without_sign_in() -> None:
+def test_app_accounts_are_listed_only_beside_the_development_login() -> None:
     lines = banner_lines(BASE, load_settings(), APPS.values(), ("demo@lyceum.local", "pw"))
     text = "\n".join(lines)
-    # One operator login (the platform's); Mathvidya's generated accounts cannot sign in yet.
-    assert text.count("Operator login") == 1 and "example.com" not in text
+    # One operator login (the platform's), and Mathvidya's demo accounts with its password.
+    assert text.count("Operator login") == 1
+    mathvidya = next(line for line in lines if line.startswith("Mathvidya logins"))
+    assert "demo.student@example.com" in mathvidya and mathvidya.endswith(" / pw")
+    assert "TutorMax logins" not in text
+    # Outside development there are no demo credentials, and no app accounts either.
+    quiet = "\n".join(banner_lines(BASE, load_settings(), APPS.values(), None))
+    assert "example.com" not in quiet
     # Apps are listed by the endpoints they serve (each answers: see the test above), never
     # by their bare prefix, which is a 404.
     for name in ("nerdboard", "mathvidya", "adaptive", "tutormax"):

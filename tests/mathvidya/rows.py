@@ -10,6 +10,8 @@ The API, for every Mathvidya test module:
   inserted; the parents it needs (users, templates, exams, questions ...) are created in `db`
   unless their ids are given. A few override keys also shape the row (see `valid_row`).
 - `await add(db, table, **overrides) -> uuid.UUID`: the same row, inserted; its id.
+- Every table of the schema has a builder: the seed's fifteen and the product's two
+  (`account_tokens`, `payments`, migration 0013).
 - Shortcuts: `add_user(db, role)`, `add_plan_id(db, plan_type)` (a look-up: migration 0007
   seeds the four plans), `add_subscription`, `add_question(db, question_type)`,
   `add_template(db, exam_type)`, `add_exam(db, status)`, `add_evaluation(db, status)`.
@@ -56,13 +58,17 @@ from tests.mathvidya.rows_base import (
     EXAM_SUBMITTED,
     MARKS,
     MCQ_CHOICES,
+    PAID,
     PERIOD_END,
     PERIOD_START,
+    PRODUCT_TABLES,
     REVIEWED,
     SLA_DEADLINE,
     SUBSCRIBED,
     TABLES,
     TEMPLATE_SHAPES,
+    TOKEN_EXPIRES,
+    TOKEN_ISSUED,
     UNIT,
     USAGE_MONTH,
     Bad,
@@ -394,6 +400,41 @@ async def _config(db: AsyncSession, o: Row) -> Row:
     }
 
 
+# --- the product's tables (issue 15, migration 0013) ----------------------------------------------
+
+# The basic plan's GST-inclusive price, split into the taxable value and 18 % GST.
+PLAN_PRICE = Decimal("2999.00")
+TAXABLE_VALUE = Decimal("2541.53")
+GST = PLAN_PRICE - TAXABLE_VALUE
+
+
+async def _account_token(db: AsyncSession, o: Row) -> Row:
+    # An unspent password-reset token of a new student, live for an hour.
+    return {
+        "user_id": o.get("user_id") or await add_user(db, "student"),
+        "purpose": "password_reset",
+        "token_hash": hashlib.sha256(unique_suffix().encode()).hexdigest(),
+        "created_at": TOKEN_ISSUED,
+        "expires_at": TOKEN_EXPIRES,
+        "used_at": None,
+        "used_by_user_id": None,
+    }
+
+
+async def _payment(db: AsyncSession, o: Row) -> Row:
+    # A parent's payment for a new student's basic subscription.
+    return {
+        "provider_payment_id": f"pay_{unique_suffix()}",
+        "subscription_id": o.get("subscription_id") or await add_subscription(db),
+        "payer_user_id": o.get("payer_user_id") or await add_user(db, "parent"),
+        "amount_inr": PLAN_PRICE,
+        "taxable_value_inr": TAXABLE_VALUE,
+        "gst_inr": GST,
+        "invoice_number": f"MV/2025-26/{unique_suffix()}",
+        "paid_at": PAID,
+    }
+
+
 Builder = Callable[[AsyncSession, Row], Awaitable[Row]]
 BUILDERS: dict[str, Builder] = {
     "users": _user,
@@ -411,8 +452,10 @@ BUILDERS: dict[str, Builder] = {
     "audit_logs": _audit_log,
     "holidays": _holiday,
     "system_config": _config,
+    "account_tokens": _account_token,
+    "payments": _payment,
 }
-assert set(BUILDERS) == set(TABLES)
+assert set(BUILDERS) == set(TABLES) | set(PRODUCT_TABLES)
 
 
 class New(NamedTuple):
@@ -439,7 +482,8 @@ async def valid_row(db: AsyncSession, table_name: str, /, **overrides: Any) -> R
     users `role`; subscriptions and exams/evaluations `status` (timestamps, scores, teacher
     follow it); questions `question_type` and `status`; exam_templates `exam_type`;
     exam_instances `exam_type`/`student_class` (pick the new template); answer and mark rows
-    `question_type` (the kind of question created for them).
+    `question_type` (the kind of question created for them). account_tokens: an unspent
+    password reset of a new student; payments: a new parent paying for a new subscription.
     """
     for key, value in overrides.items():
         if isinstance(value, New):

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.expression import TableClause
 
-from lyceum.mathvidya.models import SCHEMA, TABLE_NAMES, MathvidyaBase
+from lyceum.mathvidya.models import PRODUCT_TABLE_NAMES, SCHEMA, TABLE_NAMES, MathvidyaBase
 
 Row = dict[str, Any]
 
@@ -29,7 +29,11 @@ FOREIGN_KEY_VIOLATION = "23503"
 NOT_NULL_VIOLATION = "23502"
 EXCLUSION_VIOLATION = "23P01"
 
+# The seed's fifteen tables; the two the product added (issue 15: account tokens, payments);
+# and every table of schema `mathvidya`, which the constraint tests cover alike.
 TABLES = TABLE_NAMES
+PRODUCT_TABLES = PRODUCT_TABLE_NAMES
+ALL_TABLES = TABLES + PRODUCT_TABLES
 JSONB_COLUMNS = frozenset(
     {
         "features",
@@ -58,6 +62,9 @@ EVALUATION_ASSIGNED = EXAM_SUBMITTED + timedelta(hours=1)
 EVALUATION_STARTED = EVALUATION_ASSIGNED + timedelta(hours=1)
 EXAM_EVALUATED = EXAM_SUBMITTED + timedelta(days=1)
 SLA_DEADLINE = EXAM_SUBMITTED + timedelta(days=6)
+TOKEN_ISSUED = datetime(2025, 3, 20, 9, 0, tzinfo=IST)
+TOKEN_EXPIRES = TOKEN_ISSUED + timedelta(hours=1)
+PAID = SUBSCRIBED + timedelta(minutes=2)
 
 # The shape of an Argon2id hash (the only kind `users` accepts); nobody's password.
 ARGON2ID_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
@@ -327,6 +334,7 @@ async def free_basic_plan(db: AsyncSession) -> None:
 
 
 __all__ = [
+    "ALL_TABLES",
     "ARGON2ID_HASH",
     "CANCELLED",
     "CHECK_VIOLATION",
@@ -344,13 +352,17 @@ __all__ = [
     "MARKS",
     "MCQ_CHOICES",
     "NOT_NULL_VIOLATION",
+    "PAID",
     "PERIOD_END",
     "PERIOD_START",
+    "PRODUCT_TABLES",
     "REVIEWED",
     "SLA_DEADLINE",
     "SUBSCRIBED",
     "TABLES",
     "TEMPLATE_SHAPES",
+    "TOKEN_EXPIRES",
+    "TOKEN_ISSUED",
     "UNIQUE_VIOLATION",
     "UNIT",
     "USAGE_MONTH",

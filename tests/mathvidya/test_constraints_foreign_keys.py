@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.mathvidya.rows import (
     FOREIGN_KEY_VIOLATION,
     NOT_NULL_VIOLATION,
+    TOKEN_EXPIRES,
     New,
     Row,
     add,
@@ -73,6 +75,14 @@ DANGLING: dict[str, tuple[str, str, Row]] = {
                                              {"status": "assigned"}),
     "fk_question_marks_evaluation_id_evaluations": ("question_marks", "evaluation_id", {}),
     "fk_question_marks_question_id_questions": ("question_marks", "question_id", {}),
+    # The product's tables (migration 0013).
+    "fk_account_tokens_user_id_users": ("account_tokens", "user_id", {}),
+    "fk_account_tokens_used_by_user_id_users": ("account_tokens", "used_by_user_id",
+                                                {"purpose": "family_invite",
+                                                 "used_at": TOKEN_EXPIRES - timedelta(minutes=1),
+                                                 "used_by_user_id": New("parent")}),
+    "fk_payments_subscription_id_subscriptions": ("payments", "subscription_id", {}),
+    "fk_payments_payer_user_id_users": ("payments", "payer_user_id", {}),
 }  # fmt: skip
 
 

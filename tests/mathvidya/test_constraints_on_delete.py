@@ -106,6 +106,15 @@ for _table in ("student_mcq_answers", "unanswered_questions", "question_marks"):
 _child_of("fk_evaluations_exam_instance_id_exam_instances", "exam_instances", "evaluations",
           "exam_instance_id")  # fmt: skip
 
+# The product's tables (migration 0013): a token goes with its account; whoever redeemed it
+# or paid is a note; a subscription that was paid for keeps its payments.
+_child_of("fk_account_tokens_user_id_users", "users", "account_tokens", "user_id")
+_made_by("fk_account_tokens_used_by_user_id_users", "account_tokens", "used_by_user_id",
+         "parent")  # fmt: skip
+_child_of("fk_payments_subscription_id_subscriptions", "subscriptions", "payments",
+          "subscription_id")  # fmt: skip
+_child_of("fk_payments_payer_user_id_users", "users", "payments", "payer_user_id")
+
 
 async def _plan_in_use(db: AsyncSession) -> Link:
     # A seeded plan: nothing else in this transaction uses it.

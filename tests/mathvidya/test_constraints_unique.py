@@ -307,6 +307,44 @@ _answer_cases("unanswered_questions", "exam_instance_id", "LA")
 _answer_cases("question_marks", "evaluation_id", "SA")
 
 
+# --- the product's tables (migration 0013) --------------------------------------------------------
+
+
+@case("uq_account_tokens_token_hash")
+async def _token_hash(db: AsyncSession) -> Dup:
+    # The hash is the look-up key of a redeemed secret: it names one token, whoever holds it.
+    digest = (uuid.uuid4().hex * 2)[:64]
+    student = await add_user(db)
+    await add(db, "account_tokens", user_id=student, token_hash=digest)
+    duplicate = await valid_row(db, "account_tokens", purpose="family_invite", token_hash=digest)
+    # One account may hold any number of tokens, of either purpose, each with its own hash.
+    kept = [await valid_row(db, "account_tokens", user_id=student, purpose=purpose)
+            for purpose in ("password_reset", "password_reset", "family_invite")]  # fmt: skip
+    return Dup("account_tokens", duplicate, kept)
+
+
+@case("uq_payments_provider_payment_id")
+async def _provider_payment_id(db: AsyncSession) -> Dup:
+    # A redelivered webhook names the same provider payment: it cannot record a second row.
+    reference = f"pay_{_hex()}"
+    subscription = await add_subscription(db)
+    await add(db, "payments", subscription_id=subscription, provider_payment_id=reference)
+    duplicate = await valid_row(db, "payments", provider_payment_id=reference)
+    # A subscription may have several payments (a renewal, a failed first attempt).
+    kept = [await valid_row(db, "payments", subscription_id=subscription),
+            await valid_row(db, "payments", provider_payment_id=reference + "x")]  # fmt: skip
+    return Dup("payments", duplicate, kept)
+
+
+@case("uq_payments_invoice_number")
+async def _invoice_number(db: AsyncSession) -> Dup:
+    number = f"MV/2025-26/{_hex()}"
+    await add(db, "payments", invoice_number=number)
+    return Dup("payments", await valid_row(db, "payments", invoice_number=number),
+               [await valid_row(db, "payments", invoice_number=number + "1"),
+                await valid_row(db, "payments", invoice_number=number.lower())])  # fmt: skip
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_a_duplicate_is_refused_by_its_key_and_a_near_miss_is_kept(
     db_session: AsyncSession, name: str

@@ -1,5 +1,5 @@
 """docs/mathvidya.md against the live schema: every table, column, enum type, constraint,
-index and trigger of schema `mathvidya` must be named in it (in backticks), every
+index, trigger and sequence of schema `mathvidya` must be named in it (in backticks), every
 constraint-like name it mentions must exist, and its table of counts must match the catalog.
 
 The names come from the migrated test database's catalog, not from the models, so a
@@ -30,6 +30,7 @@ NAME_QUERIES: dict[str, str] = {
     "table": "SELECT tablename FROM pg_tables WHERE schemaname = 'mathvidya'",
     "column": "SELECT DISTINCT column_name FROM information_schema.columns"
     " WHERE table_schema = 'mathvidya'",
+    "sequence": "SELECT sequencename FROM pg_sequences WHERE schemaname = 'mathvidya'",
 }
 
 # The rows of the document's "Counts" table, by label, and the query giving each figure.
@@ -55,6 +56,7 @@ COUNT_QUERIES: dict[str, str] = {
     " WHERE typnamespace = 'mathvidya'::regnamespace AND typtype = 'e'",
     "triggers": "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
     " WHERE c.relnamespace = 'mathvidya'::regnamespace AND NOT t.tgisinternal",
+    "sequences": "SELECT count(*) FROM pg_sequences WHERE schemaname = 'mathvidya'",
 }
 
 # Backticked names in the document that look like catalog object names.

@@ -1,8 +1,11 @@
 """The ORM side of Mathvidya's models: what Python code writes is what the CHECKs expect
-(None is SQL NULL in JSONB columns), enums come back as enums, relationships load."""
+(None is SQL NULL in JSONB columns), enums come back as enums, relationships load; and the
+product's two models (`AccountToken`, `Payment`, migration 0013) round-trip the same way."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, text
@@ -19,7 +22,16 @@ from lyceum.mathvidya import (
     StudentMCQAnswer,
     SubscriptionPlan,
 )
-from tests.mathvidya.rows import add_exam, add_question
+from lyceum.mathvidya.models import AccountToken, Payment
+from lyceum.mathvidya.models.payment import INVOICE_SEQUENCE
+from tests.mathvidya.rows import (
+    PAID,
+    add_exam,
+    add_question,
+    add_subscription,
+    add_user,
+    fetch_row,
+)
 
 
 async def test_a_written_question_from_the_orm_stores_sql_nulls(db_session: AsyncSession) -> None:
@@ -83,3 +95,51 @@ async def test_an_exam_loads_its_answers(db_session: AsyncSession) -> None:
     assert exam.status is ExamStatus.SUBMITTED
     assert [answer.selected_option for answer in exam.mcq_answers] == ["B"]
     assert exam.mcq_answers[0].question_type is QuestionType.MCQ
+
+
+async def test_an_account_token_from_the_orm_is_stored_unspent(db_session: AsyncSession) -> None:
+    student = await add_user(db_session, "student")
+    token = AccountToken(
+        user_id=student,
+        purpose="family_invite",
+        token_hash=hashlib.sha256(b"an invite code").hexdigest(),
+        # created_at is the database's now(): the expiry must come after it.
+        expires_at=datetime.now(UTC) + timedelta(hours=48),
+    )
+    db_session.add(token)
+    await db_session.flush()
+    stored = await fetch_row(db_session, "account_tokens", token.id)
+    assert stored is not None
+    # The database made the key and the issue time; nothing is spent yet.
+    assert stored["id"] == token.id and stored["created_at"] is not None
+    assert (stored["used_at"], stored["used_by_user_id"]) == (None, None)
+    assert stored["token_hash"] == hashlib.sha256(b"an invite code").hexdigest()
+
+
+async def test_a_payment_from_the_orm_numbers_its_invoice_from_the_sequence(
+    db_session: AsyncSession,
+) -> None:
+    subscription = await add_subscription(db_session)
+    payments = [
+        Payment(
+            provider_payment_id=f"pay_orm_{n}",
+            subscription_id=subscription,
+            payer_user_id=None,
+            amount_inr=Decimal("4999.00"),
+            taxable_value_inr=Decimal("4236.44"),
+            gst_inr=Decimal("762.56"),
+            invoice_number="MV/2025-26/"
+            + str(await db_session.scalar(select(INVOICE_SEQUENCE.next_value()))),
+            paid_at=PAID,
+        )
+        for n in range(2)
+    ]
+    db_session.add_all(payments)
+    await db_session.flush()
+    numbers = [int(p.invoice_number.rsplit("/", 1)[1]) for p in payments]
+    assert numbers[1] > numbers[0]
+    stored = (
+        await db_session.execute(select(Payment).where(Payment.subscription_id == subscription))
+    ).scalars()
+    amounts = {(p.amount_inr, p.taxable_value_inr + p.gst_inr) for p in stored}
+    assert amounts == {(Decimal("4999.00"), Decimal("4999.00"))}

@@ -3,7 +3,8 @@
 The web pages (the home page, each app's first page), the docs, health, and each app's GET
 endpoints that take no path parameter (a 404 never
 appears here: the list is read off the routers the server mounts), the operator login, and
-the demo bearer token in development. Apps without a sign-in of their own get no logins here.
+the demo bearer token in development, and in development the demo accounts of apps with
+accounts of their own (Mathvidya's student, parent, teacher and admin; same password).
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def banner_lines(
         lines.append(
             f"Operator login: {credentials[0]} / {credentials[1]}  (POST {base}/api/auth/login)"
         )
+        for spec in apps:
+            if spec.demo_accounts:
+                accounts = ", ".join(spec.demo_accounts)
+                lines.append(f"{spec.title} logins: {accounts} / {credentials[1]}")
     if token:
         lines.append(f"Demo bearer token (development only): {token}")
         lines.append(f'  e.g. curl -H "Authorization: Bearer {token}" {base}/api/auth/me')

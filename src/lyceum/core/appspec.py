@@ -124,6 +124,9 @@ class AppSpec:
     # Accounts of the app's own (not operator accounts): the shell's sign-in form and
     # `POST /api/auth/login` ask each app in turn when no operator account matches.
     sign_in: AccountSignIn | None = None
+    # Development only: the app's generated demo accounts (they share the operator demo
+    # password), which `lyceum up`'s banner lists so a person can try each role.
+    demo_accounts: tuple[str, ...] = ()
 
     @property
     def schema(self) -> str:

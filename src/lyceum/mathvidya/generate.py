@@ -33,6 +33,7 @@ from lyceum.core.generation import Generator, PhaseTimer, reporter, run_generato
 from lyceum.core.operators import demo_password
 from lyceum.mathvidya.connection import POOL, PROFILE
 from lyceum.mathvidya.models import (
+    PRODUCT_TABLE_NAMES,
     SCHEMA,
     AnswerSheetUpload,
     Evaluation,
@@ -76,8 +77,11 @@ ORM_TABLES: dict[str, Any] = {
     "question_marks": QuestionMark,
 }
 # Children first; one statement, so the foreign keys among them do not object.
+# The product's own rows that hang off generated ones (payments of generated subscriptions,
+# tokens of generated accounts) go with them.
 TRUNCATE_GENERATED = "TRUNCATE " + ", ".join(
-    f"{SCHEMA}.{name}" for name in reversed(TABLES) if name != "users"
+    [f"{SCHEMA}.{name}" for name in PRODUCT_TABLE_NAMES]
+    + [f"{SCHEMA}.{name}" for name in reversed(TABLES) if name != "users"]
 )
 DELETE_USERS = f"DELETE FROM {SCHEMA}.users"  # noqa: S608 - a constant
 # Rows per executemany call, so progress moves while a big table loads.

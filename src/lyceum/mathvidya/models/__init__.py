@@ -15,6 +15,7 @@ from lyceum.mathvidya.enums import (
     SubscriptionStatus,
     UserRole,
 )
+from lyceum.mathvidya.models.account import AccountToken
 from lyceum.mathvidya.models.base import SCHEMA, MathvidyaBase
 from lyceum.mathvidya.models.evaluation import Evaluation, QuestionMark
 from lyceum.mathvidya.models.exam_instance import (
@@ -25,6 +26,7 @@ from lyceum.mathvidya.models.exam_instance import (
 )
 from lyceum.mathvidya.models.exam_template import ExamTemplate
 from lyceum.mathvidya.models.mapping import ParentStudentMapping
+from lyceum.mathvidya.models.payment import Payment
 from lyceum.mathvidya.models.question import Question
 from lyceum.mathvidya.models.subscription import Subscription, SubscriptionPlan
 from lyceum.mathvidya.models.system import AuditLog, Holiday, SystemConfig
@@ -48,10 +50,14 @@ TABLE_NAMES: tuple[str, ...] = (
     "holidays",
     "system_config",
 )
+# Tables the product added beyond the seed's fifteen (issue 15): account tokens, payments.
+PRODUCT_TABLE_NAMES: tuple[str, ...] = ("account_tokens", "payments")
 
 __all__ = [
+    "PRODUCT_TABLE_NAMES",
     "SCHEMA",
     "TABLE_NAMES",
+    "AccountToken",
     "AnswerSheetUpload",
     "AuditLog",
     "Evaluation",
@@ -63,6 +69,7 @@ __all__ = [
     "Holiday",
     "MathvidyaBase",
     "ParentStudentMapping",
+    "Payment",
     "PlanType",
     "Question",
     "QuestionDifficulty",
