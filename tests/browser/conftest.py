@@ -1,8 +1,9 @@
 """Browser tests: Playwright drives a real Chromium against a real `lyceum serve` and a real
 `lyceum worker` (so the simulation ticks), on a database of their own holding a small
 generated Nerdboard history, a small TutorMax history caught up as the daily job would have
-(metrics, scores, rules, the model's card), and three accounts: an operator, a read-only
-viewer, and a tutor account linked to one of TutorMax's tutors.
+(metrics, scores, rules, the model's card), Mathvidya's small question bank with its demo
+accounts (`demo.<role>@example.com`, the demo password), and three platform accounts: an
+operator, a read-only viewer, and a tutor account linked to one of TutorMax's tutors.
 
 Every test gets `visit` (tests.fixtures.browser.Visit). After the test body, each page it
 opened is saved as test-artifacts/<test name>.png, pass or fail, and a test that passed
@@ -57,6 +58,8 @@ ACCOUNTS = (OPERATOR, VIEWER, TUTOR)
 TUTORMAX_PREPARE = (
     (sys.executable, "-m", "lyceum.cli.main", "generate", "tutormax", "--scale", "small"),
     (sys.executable, "-m", "lyceum.cli.main", "tutormax", "catch-up", "--weeks", "12"),
+    # Mathvidya: the small question bank, templates and demo accounts (about 2 s).
+    (sys.executable, "-m", "lyceum.cli.main", "generate", "mathvidya", "--scale", "small"),
 )
 
 GENERATE = (sys.executable, "-m", "lyceum.cli.main", "generate", "nerdboard")

@@ -254,6 +254,16 @@ def test_the_open_routes_are_exactly_the_declared_ones() -> None:
         "GET /static/app/{app}/{name}",
         "GET /static/lyceum/{name}",
         "GET /static/vendor/{name}",
+        # Mathvidya: signing up, asking for and using a password-reset link (a person with
+        # no account, or none they can open), their pages, and the payment provider's webhook
+        # (authenticated by its HMAC signature instead of a token).
+        "POST /api/mathvidya/accounts/students",
+        "POST /api/mathvidya/accounts/parents",
+        "POST /api/mathvidya/accounts/password-reset",
+        "POST /api/mathvidya/accounts/password-reset/confirm",
+        "GET /mathvidya/sign-up",
+        "GET /mathvidya/reset-password",
+        "POST /api/mathvidya/payments/webhook",
     }
 
 

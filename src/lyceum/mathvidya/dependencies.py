@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lyceum.core.access import AccessPolicy, declare_access
 from lyceum.core.auth import get_principal
 from lyceum.core.errors import Forbidden, NotFound
+from lyceum.core.pages import page_user
 from lyceum.core.principal import Principal
 from lyceum.mathvidya.connection import get_db
 from lyceum.mathvidya.enums import UserRole, account_role
@@ -42,32 +43,56 @@ def request_origin(request: Request) -> Origin:
 RequestOrigin = Annotated[Origin, Depends(request_origin)]
 
 
+def _account_guard(
+    roles: tuple[UserRole, ...], principal: Callable[..., Awaitable[Principal]]
+) -> Callable[..., Awaitable[Actor]]:
+    wanted = tuple(account_role(role) for role in (roles or tuple(UserRole)))
+
+    @declare_access(AccessPolicy.any_of(*wanted))
+    # `principal` is a closure variable: as a default, not inside a (postponed, string)
+    # annotation, which FastAPI could not resolve.
+    async def dependency(
+        db: MathvidyaSession,
+        person: Principal = Depends(principal),  # noqa: B008
+    ) -> Actor:
+        if not person.has_any_role(*wanted):
+            raise Forbidden(
+                f"this needs one of the roles: {', '.join(wanted)}",
+                details={"required_roles": list(wanted)},
+            )
+        actor = await account_of(db, person)
+        if actor is None:
+            raise NotFound(NO_ACCOUNT, details={"reason": "no_account"})
+        return actor
+
+    return dependency
+
+
+async def account_of(db: AsyncSession, person: Principal) -> Actor | None:
+    """The active Mathvidya account a credential stands for, or None (an operator, a
+    deactivated account, a role the account no longer has)."""
+    try:
+        user_id = uuid.UUID(person.subject)
+    except ValueError:
+        return None
+    user = await account_rows.user_by_id(db, user_id)
+    if user is None or not user.is_active or account_role(user.role) not in person.roles:
+        return None
+    return Actor(user.id, user.role, user.full_name, user.student_class)
+
+
 def require_account(*roles: UserRole) -> Callable[..., Awaitable[Actor]]:
     """A dependency admitting a signed-in Mathvidya account holding one of `roles` (any of the
     four when none are named), read fresh from `users` on each request: a deactivated account
     is refused at once, not when its token expires. It declares
     `AccessPolicy.any_of("mathvidya:<role>", ...)`, which the authorization matrix checks."""
-    wanted = tuple(account_role(role) for role in (roles or tuple(UserRole)))
+    return _account_guard(roles, get_principal)
 
-    @declare_access(AccessPolicy.any_of(*wanted))
-    async def dependency(
-        principal: Annotated[Principal, Depends(get_principal)], db: MathvidyaSession
-    ) -> Actor:
-        if not principal.has_any_role(*wanted):
-            raise Forbidden(
-                f"this action needs one of the roles: {', '.join(wanted)}",
-                details={"required_roles": list(wanted)},
-            )
-        try:
-            user_id = uuid.UUID(principal.subject)
-        except ValueError:
-            raise NotFound(NO_ACCOUNT, details={"reason": "no_account"}) from None
-        user = await account_rows.user_by_id(db, user_id)
-        if user is None or not user.is_active or account_role(user.role) not in principal.roles:
-            raise NotFound(NO_ACCOUNT, details={"reason": "no_account"})
-        return Actor(user.id, user.role, user.full_name, user.student_class)
 
-    return dependency
+def page_account(*roles: UserRole) -> Callable[..., Awaitable[Actor]]:
+    """`require_account` for pages: without a session the browser is sent to sign in and back
+    (`core.pages.page_user`), a person without the role gets the 403 page."""
+    return _account_guard(roles, page_user)
 
 
 Student = Annotated[Actor, Depends(require_account(UserRole.STUDENT))]
@@ -85,6 +110,8 @@ __all__ = [
     "RequestOrigin",
     "Staff",
     "Student",
+    "account_of",
+    "page_account",
     "request_origin",
     "require_account",
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lyceum.mathvidya.api import catalogue
+from lyceum.mathvidya.api import accounts, catalogue, exams, family, questions, subscriptions
 
 
 def router() -> APIRouter:
     api = APIRouter()
-    api.include_router(catalogue.router())
+    for area in (catalogue, accounts, family, subscriptions, questions, exams):
+        api.include_router(area.router())
     return api
 
 

@@ -50,7 +50,8 @@ def _atom(value: str) -> str:
     elif _NUMBER.fullmatch(body):
         inner = f"<mn>{body}</mn>"
     elif body.startswith("(") and body.endswith(")"):
-        inner = f"<mrow><mo>(</mo><mtext>{_text(body[1:-1])}</mtext><mo>)</mo></mrow>"
+        # Brackets that group a fraction's part: the fraction bar groups it already.
+        inner = f"<mtext>{_text(body[1:-1])}</mtext>"
     else:
         inner = f"<mi>{_text(body)}</mi>"
     return f"<mrow><mo>-</mo>{inner}</mrow>" if negative else inner

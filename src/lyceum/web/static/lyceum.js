@@ -9,7 +9,8 @@
   }
 
   // A JSON call to our own API with the browser's session. Rejects with an Error whose
-  // message is the API's sentence.
+  // message is the API's sentence (and `details`, `status`: what the API said besides).
+  // `options.body` with `options.contentType` sends raw text (a file's contents) instead.
   function api(path, options) {
     options = options || {};
     var method = (options.method || "GET").toUpperCase();
@@ -21,6 +22,9 @@
     if (options.json !== undefined) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(options.json);
+    } else if (options.body !== undefined) {
+      headers["Content-Type"] = options.contentType || "application/octet-stream";
+      body = options.body;
     }
     return fetch(path, { method: method, headers: headers, body: body, credentials: "same-origin" })
       .then(function (response) {
@@ -33,6 +37,7 @@
             var message = data && data.error ? data.error.message : response.statusText;
             var error = new Error(message);
             error.status = response.status;
+            error.details = data && data.error ? data.error.details : null;
             throw error;
           }
           return data;
