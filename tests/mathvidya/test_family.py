@@ -169,9 +169,9 @@ async def test_a_code_links_one_parent_only(
     code = await _invite(client, student)
     assert (await _redeem(client, first, code)).status_code == 201
     again = await _redeem(client, second, code, "father")
-    assert again.status_code == 422
+    assert again.status_code == 404
     assert again.json()["error"] == {
-        "code": "invalid_input",
+        "code": "not_found",
         "message": INVITE_REFUSED,
         "details": {"field": "code"},
     }
@@ -196,7 +196,7 @@ async def test_an_already_linked_parent_gets_a_409_and_the_code_stays_usable(
     assert sorted(await _mappings(db_session, student)) == sorted([(parent, True), (other, False)])
 
 
-async def test_every_bad_code_is_the_same_422_and_links_nobody(
+async def test_every_bad_code_is_the_same_404_and_links_nobody(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     student = await add_user(db_session, "student")
@@ -220,7 +220,7 @@ async def test_every_bad_code_is_the_same_422_and_links_nobody(
     )
     for code in (superseded, expired, inactive, "ABCD-EFGH", "hello", "0O1I-L000", live + "X"):
         answer = await _redeem(client, parent, code)
-        assert answer.status_code == 422, (code, answer.text)
+        assert answer.status_code == 404, (code, answer.text)
         assert answer.json()["error"]["message"] == INVITE_REFUSED
     for other in (student, expired_student, inactive_student):
         assert await _mappings(db_session, other) == []
@@ -459,7 +459,7 @@ async def test_a_parent_guessing_codes_is_throttled(
     student = await add_user(db_session, "student")
     guesser = await add_user(db_session, "parent")
     for _ in range(10):
-        assert (await _redeem(client, guesser, "ABCD-EFGH")).status_code == 422
+        assert (await _redeem(client, guesser, "ABCD-EFGH")).status_code == 404
     code = await _invite(client, student)
     blocked = await _redeem(client, guesser, code)
     assert blocked.status_code == 429, blocked.text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from lyceum.core.appspec import AppSpec
 from lyceum.core.settings import Settings
@@ -21,14 +21,20 @@ def app_endpoints(spec: AppSpec) -> list[str]:
     """The app's GET routes without path parameters, as mounted (`/api/<name>/…`)."""
     if spec.router is None:
         return []
-    return [
-        f"/api/{spec.name}{route.path}"
-        for route in spec.router().routes
-        if isinstance(route, APIRoute)
-        and route.include_in_schema
-        and "GET" in (route.methods or ())
-        and "{" not in route.path
-    ]
+    # FastAPI keeps included routers as a tree (an app's API assembles one per area):
+    # iter_route_contexts gives each route with its full path.
+    found = []
+    for context in iter_route_contexts(spec.router().routes):
+        route = context.original_route
+        path = str(context.path_format or context.path or "")
+        if (
+            isinstance(route, APIRoute)
+            and route.include_in_schema
+            and "GET" in (route.methods or ())
+            and "{" not in path
+        ):
+            found.append(f"/api/{spec.name}{path}")
+    return found
 
 
 def banner_lines(

@@ -145,21 +145,21 @@ def router() -> APIRouter:
             db, actor, origin, data, request.headers.get("content-type"), approve=params.approve
         )
 
-    @api.get("/questions/{question_id}", response_model=schemas.Question)
+    @api.get("/questions/{question_id:uuid}", response_model=schemas.Question)
     async def read_question(
         question_id: QuestionId, _: Staff, db: MathvidyaSession
     ) -> schemas.Question:
         """One version of a question, with its answer key."""
         return await service.read(db, question_id)
 
-    @api.get("/questions/{question_id}/versions", response_model=list[schemas.Question])
+    @api.get("/questions/{question_id:uuid}/versions", response_model=list[schemas.Question])
     async def question_versions(
         question_id: QuestionId, _: Staff, db: MathvidyaSession
     ) -> list[schemas.Question]:
         """Every version of this question's code, oldest first."""
         return await service.history(db, question_id)
 
-    @api.patch("/questions/{question_id}", response_model=schemas.QuestionEdit)
+    @api.patch("/questions/{question_id:uuid}", response_model=schemas.QuestionEdit)
     async def edit_question(
         question_id: QuestionId,
         body: schemas.QuestionUpdate,
@@ -172,14 +172,14 @@ def router() -> APIRouter:
         edited version stays as it is (active until the new one is approved)."""
         return await service.update(db, actor, origin, question_id, body)
 
-    @api.post("/questions/{question_id}/submit", response_model=schemas.Question)
+    @api.post("/questions/{question_id:uuid}/submit", response_model=schemas.Question)
     async def submit_question(
         question_id: QuestionId, actor: Staff, db: MathvidyaSession, origin: RequestOrigin
     ) -> schemas.Question:
         """The author sends a draft for review by a second teacher."""
         return await service.submit(db, actor, origin, question_id)
 
-    @api.post("/questions/{question_id}/approve", response_model=schemas.Question)
+    @api.post("/questions/{question_id:uuid}/approve", response_model=schemas.Question)
     async def approve_question(
         question_id: QuestionId, actor: Staff, db: MathvidyaSession, origin: RequestOrigin
     ) -> schemas.Question:
@@ -187,7 +187,7 @@ def router() -> APIRouter:
         becomes the active version, and the code's previously active version is archived."""
         return await service.approve(db, actor, origin, question_id)
 
-    @api.post("/questions/{question_id}/reject", response_model=schemas.Question)
+    @api.post("/questions/{question_id:uuid}/reject", response_model=schemas.Question)
     async def reject_question(
         question_id: QuestionId,
         body: schemas.ReviewComment,
@@ -198,7 +198,7 @@ def router() -> APIRouter:
         """Send a question under review back to draft, saying what to change."""
         return await service.reject(db, actor, origin, question_id, body)
 
-    @api.post("/questions/{question_id}/retire", response_model=schemas.Question)
+    @api.post("/questions/{question_id:uuid}/retire", response_model=schemas.Question)
     async def retire_question(
         question_id: QuestionId, actor: Staff, db: MathvidyaSession, origin: RequestOrigin
     ) -> schemas.Question:

@@ -148,8 +148,9 @@ class Subscription(TimestampMixin, MathvidyaBase):
     exams_per_month: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     sla_hours: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     leaderboard_access: Mapped[bool] = mapped_column(Boolean, nullable=False)
-    # Exams generated (the quota is spent when a paper is set) in `usage_month`, the first
-    # day of an IST month; the exam service resets the counter when a new month begins.
+    # Exams started (the quota is spent when the student starts a paper, `service/quota.py`)
+    # in `usage_month`, the first day of an IST month; the same UPDATE resets the counter
+    # when a new month begins.
     exams_used_this_month: Mapped[int] = mapped_column(
         SmallInteger, nullable=False, server_default="0"
     )

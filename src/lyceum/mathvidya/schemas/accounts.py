@@ -30,9 +30,16 @@ MAX_EMAIL_LENGTH = 255  # the column's length
 MAX_NAME_LENGTH = 100
 MAX_SCHOOL_LENGTH = 200
 
-_PHONE = re.compile(r"\+?[0-9]{10,15}")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# 10 to 15 digits, an optional leading +, spaces and dashes between: the one rule, stated in
+# the OpenAPI document as the field's pattern and applied by `_phone`, which then keeps only
+# the + and the digits.
+PHONE_PATTERN = r"^[ -]*\+?(?:[ -]*[0-9]){10,15}[ -]*$"
+_PHONE = re.compile(PHONE_PATTERN)
+_PHONE_SEPARATORS = re.compile(r"[ -]")
+# A name or a school: something besides spaces, and no control characters. Stated in the
+# OpenAPI document as the field's pattern and applied by `_text` with a sentence of its own.
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+_TEXT = re.compile(TEXT_PATTERN)
 
 
 def _email(value: str) -> str:
@@ -51,21 +58,19 @@ def _email(value: str) -> str:
 
 
 def _text(value: str) -> str:
-    text = value.strip()
-    if not text:
-        raise PydanticCustomError("value_error", "must not be blank")
-    if _CONTROL.search(text):
-        raise PydanticCustomError("value_error", "must not contain control characters")
-    return text
+    if _TEXT.search(value) is None:
+        raise PydanticCustomError("value_error", "must not be blank nor contain control characters")
+    return value.strip()
 
 
 def _phone(value: str) -> str:
-    phone = _PHONE_SEPARATORS.sub("", value)
-    if _PHONE.fullmatch(phone) is None:
+    if _PHONE.fullmatch(value) is None:
         raise PydanticCustomError(
-            "value_error", "expected 10 to 15 digits, optionally after a +, e.g. +919876543210"
+            "value_error",
+            "expected 10 to 15 digits, optionally after a + and with spaces or dashes between,"
+            " e.g. +91 98765 43210",
         )
-    return phone
+    return _PHONE_SEPARATORS.sub("", value)
 
 
 Email = Annotated[
@@ -81,9 +86,23 @@ NewPassword = Annotated[
         description=f"At least {MIN_PASSWORD_LENGTH} characters.",
     ),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(_text)]
-Phone = Annotated[str, Field(min_length=10, max_length=24), AfterValidator(_phone)]
-School = Annotated[str, Field(min_length=1, max_length=MAX_SCHOOL_LENGTH), AfterValidator(_text)]
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_NAME_LENGTH, json_schema_extra={"pattern": TEXT_PATTERN}),
+    AfterValidator(_text),
+]
+Phone = Annotated[
+    str,
+    # The pattern is documented, not enforced by Pydantic: `_phone` applies it with a
+    # sentence a person understands instead of Pydantic's "should match pattern".
+    Field(min_length=10, max_length=24, json_schema_extra={"pattern": PHONE_PATTERN}),
+    AfterValidator(_phone),
+]
+School = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_SCHOOL_LENGTH, json_schema_extra={"pattern": TEXT_PATTERN}),
+    AfterValidator(_text),
+]
 StaffRole = Literal["teacher", "admin"]
 
 

@@ -315,7 +315,7 @@ async def confirm_password_reset(
 ) -> schemas.Done:
     spent = await account_rows.spend_token(db, token_hash(body.token.strip()), PASSWORD_RESET)
     if spent is None:
-        raise InvalidInput(RESET_REFUSED, details={"field": "token"})
+        raise NotFound(RESET_REFUSED, details={"field": "token"})
     new_hash = await asyncio.to_thread(hash_password, body.new_password)
     await account_rows.update_user(db, spent.user_id, password_hash=new_hash)
     # Any other link still out there dies with this one.

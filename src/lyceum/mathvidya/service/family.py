@@ -44,7 +44,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.errors import Conflict, InvalidInput, NotFound
+from lyceum.core.errors import Conflict, NotFound
 from lyceum.mathvidya.enums import UserRole
 from lyceum.mathvidya.repository import accounts as account_rows
 from lyceum.mathvidya.repository import family as family_rows
@@ -121,7 +121,7 @@ async def link(
             db, code_hash(code), FAMILY_INVITE, spent_by=actor.user_id
         )
     if spent is None:
-        raise InvalidInput(INVITE_REFUSED, details={"field": "code"})
+        raise NotFound(INVITE_REFUSED, details={"field": "code"})
     student_id = spent.user_id
     outcome = await family_rows.insert_link(db, actor.user_id, student_id, body.relationship_type)
     if isinstance(outcome, family_rows.LinkRefused):
