@@ -191,3 +191,30 @@ def test_a_teacher_finds_edits_and_imports_questions(visit: Visit, tmp_path: Pat
     problems = importing.locator("#import-problems tbody").inner_text()
     assert "difficulty" in problems and "2" in problems
     expect(importing.locator("#page-message")).to_be_visible()
+
+
+def test_an_admin_adds_a_teacher_and_reads_the_templates(visit: Visit) -> None:
+    admin = visit.open(label="admin")
+    sign_in(admin, demo_email(UserRole.ADMIN), demo_password())
+    expect(admin.locator("body")).to_have_attribute("data-page", "mathvidya-staff")
+
+    templates = same_session(visit, admin, "templates")
+    templates.goto("/mathvidya/templates")
+    expect(templates.locator("tbody tr", has_text="CBSE Board Paper (Class XII)")).to_be_visible()
+    expect(templates.locator("#template-form")).to_be_visible()
+
+    tag = uuid.uuid4().hex[:8]
+    admin.goto("/mathvidya/admin/users")
+    expect(admin.locator("body")).to_have_attribute("data-page", "mathvidya-users")
+    admin.fill("#staff-form input[name=first_name]", "Ravi")
+    admin.fill("#staff-form input[name=last_name]", "Iyer")
+    admin.fill("#staff-form input[name=email]", f"ravi.{tag}@example.org")
+    admin.fill("#staff-form input[name=password]", "a-teacher-password")
+    with admin.expect_navigation():
+        admin.click("#staff-form button[type=submit]")
+    admin.goto(f"/mathvidya/admin/users?q=ravi.{tag}")
+    row = admin.locator("tbody tr", has_text=f"ravi.{tag}@example.org")
+    expect(row).to_contain_text("teacher")
+    with admin.expect_navigation():
+        row.locator("button[data-user]").click()
+    expect(admin.locator("tbody tr", has_text=f"ravi.{tag}@example.org")).to_contain_text("no")

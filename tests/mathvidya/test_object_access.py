@@ -146,7 +146,8 @@ def calls(world: World) -> list[Call]:
         Call("POST", f"{API}/subscriptions/{sub}/cancel", frozenset({OWNER, ADMIN}), {}),
         Call("POST", f"{API}/subscriptions/{world.pending}/cancel", readers, {}),
         Call("POST", f"{API}/admin/subscriptions/{world.pending}/activate", frozenset({ADMIN})),
-        Call("GET", f"{API}/payments/{world.payment}/invoice.pdf", readers),
+        # The invoice is the payer's (the linked parent's) tax document.
+        Call("GET", f"{API}/payments/{world.payment}/invoice.pdf", frozenset({LINKED, ADMIN})),
         Call(
             "GET",
             f"{API}/payments?student_id={owner}",

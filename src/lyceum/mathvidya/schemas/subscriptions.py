@@ -104,7 +104,8 @@ class PaymentView(BaseModel):
     gst_inr: Decimal
     invoice_number: str
     paid_at: datetime
-    invoice_url: str
+    # Only for those who may download the invoice: the payer and admins.
+    invoice_url: str | None
 
 
 class PendingActivation(BaseModel):

@@ -19,8 +19,9 @@ writes the audit rows "payment.captured" and "subscription.activated" — one tr
 The payer is the account that bought the subscription (`purchased_by_user_id`); the event's
 `payer_email` is not trusted to name an account, and no card data is ever received or kept.
 
-**Invoices** are readable by the payer, the student whose subscription it is, and admins;
-anyone else gets 404, as for a missing payment.
+**Invoices** are the payer's tax document: readable by the payer and admins only (issue 15);
+anyone else — the student whose plan it paid for included, unless they paid — gets 404, as for
+a missing payment, and sees no invoice link in the payment history.
 """
 
 from __future__ import annotations
@@ -267,6 +268,10 @@ def _already_recorded(existing: Any, event: schemas.PaymentEvent) -> schemas.Web
 # ---- reading payments and invoices ---------------------------------------------------------
 
 
+def _may_download(actor: Actor, payer_id: uuid.UUID | None) -> bool:
+    return actor.role is UserRole.ADMIN or (payer_id is not None and actor.user_id == payer_id)
+
+
 def _invoice_url(payment_id: uuid.UUID) -> str:
     return f"/api/mathvidya/payments/{payment_id}/invoice.pdf"
 
@@ -304,7 +309,9 @@ async def list_payments(
             gst_inr=payment.gst_inr,
             invoice_number=payment.invoice_number,
             paid_at=payment.paid_at,
-            invoice_url=_invoice_url(payment.id),
+            invoice_url=_invoice_url(payment.id)
+            if _may_download(actor, payment.payer_user_id)
+            else None,
         )
         for payment, held, plan in rows
     ]
@@ -323,10 +330,7 @@ async def _config_text(db: AsyncSession, key: str, default: str) -> str:
 
 async def invoice_pdf(db: AsyncSession, actor: Actor, payment_id: uuid.UUID) -> InvoiceFile:
     found = await repository.payment_context(db, payment_id)
-    allowed = found is not None and (
-        actor.role is UserRole.ADMIN
-        or actor.user_id in (found.payment.payer_user_id, found.subscription.user_id)
-    )
+    allowed = found is not None and _may_download(actor, found.payment.payer_user_id)
     if found is None or not allowed:
         raise NotFound("no such payment", details={"reason": "not_found"})
     address = await repository.config_value(db, "billing.seller_address")
