@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lyceum.core.auth import hash_password
 from lyceum.mathvidya.service.accounts import RESET_ACCEPTED
 from tests.fixtures.tokens import token_for
+from tests.mathvidya.calls import as_account, error_fields
 from tests.mathvidya.rows import add_evaluation, add_user
 
 API = "/api/mathvidya"
@@ -50,18 +51,6 @@ def _parent_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return {key: value for key, value in body.items() if value is not ...}
-
-
-def _as(role: str, user_id: uuid.UUID) -> dict[str, str]:
-    return token_for(f"mathvidya:{role}", subject=str(user_id))
-
-
-def _fields(answer: httpx.Response) -> set[str]:
-    """The fields a 422 names: Pydantic's locations, or the service's `field`."""
-    details = answer.json()["error"]["details"]
-    if isinstance(details, list):
-        return {str(problem["loc"][-1]) for problem in details if problem.get("loc")}
-    return {details["field"]} if details and details.get("field") else set()
 
 
 async def _count_users(db: AsyncSession) -> int:
@@ -163,7 +152,7 @@ async def test_a_bad_student_sign_up_names_the_field_and_writes_nothing(
     before = await _count_users(db_session)
     answer = await client.post(f"{API}/accounts/students", json=_student_body(**overrides))
     assert answer.status_code == 422, answer.text
-    assert field in _fields(answer), answer.text
+    assert field in error_fields(answer), answer.text
     assert PASSWORD not in answer.text
     assert await _count_users(db_session) == before
 
@@ -183,7 +172,7 @@ async def test_a_bad_parent_sign_up_names_the_field_and_writes_nothing(
     before = await _count_users(db_session)
     answer = await client.post(f"{API}/accounts/parents", json=_parent_body(**overrides))
     assert answer.status_code == 422, answer.text
-    assert field in _fields(answer)
+    assert field in error_fields(answer)
     assert await _count_users(db_session) == before
 
 
@@ -208,7 +197,7 @@ async def test_an_account_changes_its_profile_and_the_change_is_audited(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     student = await add_user(db_session, "student", first_name="Old", phone=None)
-    headers = _as("student", student)
+    headers = as_account("student", student)
     answer = await client.patch(
         f"{API}/me",
         json={"first_name": "  Meera ", "phone": "+91-99999-00000", "school_name": "DPS"},
@@ -256,10 +245,10 @@ async def test_a_bad_profile_change_names_the_field_and_changes_nothing(
 ) -> None:
     user_id = await add_user(db_session, role)
     before = await _user(db_session, user_id)
-    answer = await client.patch(f"{API}/me", json=body, headers=_as(role, user_id))
+    answer = await client.patch(f"{API}/me", json=body, headers=as_account(role, user_id))
     assert answer.status_code == 422, answer.text
     if field is not None:
-        assert field in _fields(answer)
+        assert field in error_fields(answer)
     assert await _user(db_session, user_id) == before
     assert await _audit(db_session, user_id) == []
 
@@ -408,7 +397,7 @@ async def test_a_bad_new_password_spends_nothing(
     short = await client.post(
         f"{API}/accounts/password-reset/confirm", json={"token": secret, "new_password": "short"}
     )
-    assert short.status_code == 422 and "new_password" in _fields(short)
+    assert short.status_code == 422 and "new_password" in error_fields(short)
     unknown = await client.post(
         f"{API}/accounts/password-reset/confirm",
         json={"token": "made-up-token", "new_password": "an-entirely-new-password"},
@@ -436,7 +425,7 @@ async def test_reset_emails_to_one_account_are_capped_per_hour(
 
 async def test_a_bad_reset_request_is_a_422(client: httpx.AsyncClient) -> None:
     answer = await client.post(f"{API}/accounts/password-reset", json={"email": "nope"})
-    assert answer.status_code == 422 and _fields(answer) == {"email"}
+    assert answer.status_code == 422 and error_fields(answer) == {"email"}
 
 
 # ---- admins --------------------------------------------------------------------------------
@@ -447,7 +436,7 @@ async def test_an_admin_creates_a_teacher_who_can_sign_in(
 ) -> None:
     admin = await add_user(db_session, "admin")
     body = _parent_body(role="teacher")
-    answer = await client.post(f"{API}/admin/users", json=body, headers=_as("admin", admin))
+    answer = await client.post(f"{API}/admin/users", json=body, headers=as_account("admin", admin))
     assert answer.status_code == 201, answer.text
     teacher = answer.json()
     assert teacher["role"] == "teacher" and teacher["student_class"] is None
@@ -479,9 +468,9 @@ async def test_a_bad_staff_creation_names_the_field_and_writes_nothing(
     admin = await add_user(db_session, "admin")
     before = await _count_users(db_session)
     body = _parent_body(**{"role": "teacher", **overrides})
-    answer = await client.post(f"{API}/admin/users", json=body, headers=_as("admin", admin))
+    answer = await client.post(f"{API}/admin/users", json=body, headers=as_account("admin", admin))
     assert answer.status_code == 422, answer.text
-    assert field in _fields(answer)
+    assert field in error_fields(answer)
     assert await _count_users(db_session) == before
 
 
@@ -491,14 +480,14 @@ async def test_only_an_admin_creates_staff(
     for role in ("teacher", "student", "parent"):
         user_id = await add_user(db_session, role)
         answer = await client.post(
-            f"{API}/admin/users", json=_parent_body(role="admin"), headers=_as(role, user_id)
+            f"{API}/admin/users", json=_parent_body(role="admin"), headers=as_account(role, user_id)
         )
         assert answer.status_code == 403, (role, answer.text)
     admin = await add_user(db_session, "admin")
     body = _parent_body(role="admin")
-    first = await client.post(f"{API}/admin/users", json=body, headers=_as("admin", admin))
+    first = await client.post(f"{API}/admin/users", json=body, headers=as_account("admin", admin))
     assert first.status_code == 201
-    taken = await client.post(f"{API}/admin/users", json=body, headers=_as("admin", admin))
+    taken = await client.post(f"{API}/admin/users", json=body, headers=as_account("admin", admin))
     assert taken.status_code == 409
 
 
@@ -512,7 +501,7 @@ async def test_an_admin_lists_and_searches_users(
         ids.append(
             await add_user(db_session, role, first_name=f"Zq{marker}", last_name=f"Person{index}")
         )
-    headers = _as("admin", admin)
+    headers = as_account("admin", admin)
     found = await client.get(f"{API}/admin/users", params={"q": f"zq{marker}"}, headers=headers)
     assert found.status_code == 200, found.text
     page = found.json()
@@ -549,9 +538,11 @@ async def test_bad_user_list_parameters_are_a_422(
     client: httpx.AsyncClient, db_session: AsyncSession, params: dict[str, Any], field: str
 ) -> None:
     admin = await add_user(db_session, "admin")
-    answer = await client.get(f"{API}/admin/users", params=params, headers=_as("admin", admin))
+    answer = await client.get(
+        f"{API}/admin/users", params=params, headers=as_account("admin", admin)
+    )
     assert answer.status_code == 422, answer.text
-    assert field in _fields(answer)
+    assert field in error_fields(answer)
 
 
 async def test_a_deactivated_account_is_refused_at_once_and_can_be_reactivated(
@@ -559,10 +550,12 @@ async def test_a_deactivated_account_is_refused_at_once_and_can_be_reactivated(
 ) -> None:
     admin = await add_user(db_session, "admin")
     student = await add_user(db_session, "student")
-    student_token = _as("student", student)
+    student_token = as_account("student", student)
     assert (await client.get(f"{API}/me", headers=student_token)).status_code == 200
     off = await client.patch(
-        f"{API}/admin/users/{student}", json={"is_active": False}, headers=_as("admin", admin)
+        f"{API}/admin/users/{student}",
+        json={"is_active": False},
+        headers=as_account("admin", admin),
     )
     assert off.status_code == 200 and off.json()["is_active"] is False
     [entry] = await _audit(db_session, student)
@@ -571,7 +564,7 @@ async def test_a_deactivated_account_is_refused_at_once_and_can_be_reactivated(
     assert refused.status_code == 404
     assert refused.json()["error"]["details"] == {"reason": "no_account"}
     on = await client.patch(
-        f"{API}/admin/users/{student}", json={"is_active": True}, headers=_as("admin", admin)
+        f"{API}/admin/users/{student}", json={"is_active": True}, headers=as_account("admin", admin)
     )
     assert on.status_code == 200 and on.json()["is_active"] is True
     assert (await client.get(f"{API}/me", headers=student_token)).status_code == 200
@@ -586,7 +579,7 @@ async def test_staff_move_between_teacher_and_admin_and_nobody_else_changes_role
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     admin = await add_user(db_session, "admin")
-    headers = _as("admin", admin)
+    headers = as_account("admin", admin)
     teacher = await add_user(db_session, "teacher")
     promoted = await client.patch(
         f"{API}/admin/users/{teacher}", json={"role": "admin"}, headers=headers
@@ -596,8 +589,10 @@ async def test_staff_move_between_teacher_and_admin_and_nobody_else_changes_role
     assert entry["action"] == "account.role_changed" and entry["actor_user_id"] == admin
     assert entry["details"] == {"from": "teacher", "to": "admin"}
     # The old token names the old role: refused.
-    assert (await client.get(f"{API}/me", headers=_as("teacher", teacher))).status_code == 404
-    assert (await client.get(f"{API}/me", headers=_as("admin", teacher))).status_code == 200
+    assert (
+        await client.get(f"{API}/me", headers=as_account("teacher", teacher))
+    ).status_code == 404
+    assert (await client.get(f"{API}/me", headers=as_account("admin", teacher))).status_code == 200
 
     for role in ("student", "parent"):
         user_id = await add_user(db_session, role)
@@ -612,7 +607,7 @@ async def test_staff_move_between_teacher_and_admin_and_nobody_else_changes_role
     bad = await client.patch(
         f"{API}/admin/users/{teacher}", json={"role": "student"}, headers=headers
     )
-    assert bad.status_code == 422 and "role" in _fields(bad)
+    assert bad.status_code == 422 and "role" in error_fields(bad)
 
 
 async def test_a_teacher_with_evaluations_keeps_their_role(
@@ -622,7 +617,7 @@ async def test_a_teacher_with_evaluations_keeps_their_role(
     teacher = await add_user(db_session, "teacher")
     await add_evaluation(db_session, "assigned", teacher_user_id=teacher)
     answer = await client.patch(
-        f"{API}/admin/users/{teacher}", json={"role": "admin"}, headers=_as("admin", admin)
+        f"{API}/admin/users/{teacher}", json={"role": "admin"}, headers=as_account("admin", admin)
     )
     assert answer.status_code == 409, answer.text
     assert (await _user(db_session, teacher))["role_text"] == "teacher"
@@ -633,16 +628,16 @@ async def test_an_admin_cannot_lock_themselves_out_and_changes_are_validated(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     admin = await add_user(db_session, "admin")
-    headers = _as("admin", admin)
+    headers = as_account("admin", admin)
     for body, field in (({"is_active": False}, "is_active"), ({"role": "teacher"}, "role")):
         answer = await client.patch(f"{API}/admin/users/{admin}", json=body, headers=headers)
-        assert answer.status_code == 422 and _fields(answer) == {field}, answer.text
+        assert answer.status_code == 422 and error_fields(answer) == {field}, answer.text
     nothing = await client.patch(f"{API}/admin/users/{admin}", json={}, headers=headers)
     assert nothing.status_code == 422
     typed = await client.patch(
         f"{API}/admin/users/{admin}", json={"is_active": "no"}, headers=headers
     )
-    assert typed.status_code == 422 and "is_active" in _fields(typed)
+    assert typed.status_code == 422 and "is_active" in error_fields(typed)
     missing = await client.patch(
         f"{API}/admin/users/{uuid.uuid4()}", json={"is_active": False}, headers=headers
     )
@@ -650,6 +645,8 @@ async def test_an_admin_cannot_lock_themselves_out_and_changes_are_validated(
     assert await _audit(db_session, admin) == []
     teacher = await add_user(db_session, "teacher")
     refused = await client.patch(
-        f"{API}/admin/users/{admin}", json={"is_active": False}, headers=_as("teacher", teacher)
+        f"{API}/admin/users/{admin}",
+        json={"is_active": False},
+        headers=as_account("teacher", teacher),
     )
     assert refused.status_code == 403

@@ -28,8 +28,9 @@ from lyceum.mathvidya.invoicing import split_inclusive
 from lyceum.mathvidya.invoicing.gst import format_invoice_number, invoice_prefix
 from lyceum.mathvidya.service import billing
 from tests.fixtures.app import asgi_client
+from tests.mathvidya.calls import as_account
 from tests.mathvidya.rows import add, add_user, count_rows, fetch_row
-from tests.mathvidya.test_subscriptions import actions, as_user, family, now, pending
+from tests.mathvidya.test_subscriptions import actions, family, now, pending
 
 API = "/api/mathvidya"
 WEBHOOK = f"{API}/payments/webhook"
@@ -373,7 +374,7 @@ async def test_the_invoice_is_a_gst_pdf_for_the_payer_and_admins(
     admin = await add_user(db_session, "admin")
     url = f"{API}/payments/{paid['payment_id']}/invoice.pdf"
     for role, who in (("parent", parent), ("admin", admin)):
-        answer = await client.get(url, headers=as_user(role, who))
+        answer = await client.get(url, headers=as_account(role, who))
         assert answer.status_code == 200, (role, answer.text)
         assert answer.headers["content-type"] == "application/pdf"
         assert answer.headers["content-disposition"].startswith("attachment;")
@@ -419,10 +420,10 @@ async def test_the_invoice_is_404_to_everyone_else(
         ("parent", other_guardian),
         ("teacher", teacher),
     ):
-        answer = await client.get(url, headers=as_user(role, who))
+        answer = await client.get(url, headers=as_account(role, who))
         assert answer.status_code == 404, (role, answer.status_code)
     missing = await client.get(
-        f"{API}/payments/{uuid.uuid4()}/invoice.pdf", headers=as_user("student", student)
+        f"{API}/payments/{uuid.uuid4()}/invoice.pdf", headers=as_account("student", student)
     )
     assert missing.status_code == 404
     assert (await client.get(url)).status_code == 401
@@ -435,7 +436,7 @@ async def test_the_payment_list_shows_ones_own_payments_and_admins_filter(
     other_student, other_parent, other_paid = await _paid(client, db_session)
     admin = await add_user(db_session, "admin")
     for role, who in (("parent", parent), ("student", student)):
-        listed = await client.get(f"{API}/payments", headers=as_user(role, who))
+        listed = await client.get(f"{API}/payments", headers=as_account(role, who))
         assert listed.status_code == 200
         assert [p["id"] for p in listed.json()] == [paid["payment_id"]]
         # The invoice link only for its payer (the parent), not for the student.
@@ -445,17 +446,17 @@ async def test_the_payment_list_shows_ones_own_payments_and_admins_filter(
     sneaky = await client.get(
         f"{API}/payments",
         params={"student_id": str(other_student)},
-        headers=as_user("parent", parent),
+        headers=as_account("parent", parent),
     )
     assert sneaky.json() == []
     filtered = await client.get(
         f"{API}/payments",
         params={"student_id": str(other_student)},
-        headers=as_user("admin", admin),
+        headers=as_account("admin", admin),
     )
     assert [p["id"] for p in filtered.json()] == [other_paid["payment_id"]]
     bad = await client.get(
-        f"{API}/payments", params={"limit": "0"}, headers=as_user("admin", admin)
+        f"{API}/payments", params={"limit": "0"}, headers=as_account("admin", admin)
     )
     assert bad.status_code == 422 and "limit" in bad.text
     assert other_parent != parent

@@ -17,141 +17,33 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from lyceum.core.errors import Conflict, Forbidden, InvalidInput
 from lyceum.core.settings import async_url
-from lyceum.mathvidya.curriculum import SYLLABUS
 from lyceum.mathvidya.enums import UserRole
-from lyceum.mathvidya.models import Question
 from lyceum.mathvidya.repository import exams as repository
 from lyceum.mathvidya.service import exams as service
 from lyceum.mathvidya.service import quota
 from lyceum.mathvidya.service.audit import SYSTEM, Actor
 from lyceum.mathvidya.synthetic.papers import BOARD_SECTIONS, UNIT_SECTIONS
 from lyceum.mathvidya.tasks import submit_overdue_exams_now
-from tests.fixtures.tokens import token_for
-from tests.mathvidya.rows import ARGON2ID_HASH, add, add_subscription, add_template, add_user
+from tests.mathvidya.calls import as_account, error_fields
+from tests.mathvidya.exam_fixtures import (
+    BOARD_CONFIG,
+    CHOICES,
+    XII_WEIGHTAGE,
+    add_bank,
+    add_student,
+    board_template,
+    mcq_template,
+    unit_template,
+)
+from tests.mathvidya.rows import ARGON2ID_HASH, add, add_template, add_user
 
 API = "/api/mathvidya"
-XII_WEIGHTAGE = {unit.name: unit.marks for unit in SYLLABUS["XII"]}
-BOARD_CONFIG = {"sections": [dict(s) for s in BOARD_SECTIONS], "unit_weightage": XII_WEIGHTAGE}
-MCQ_CONFIG = {
-    "sections": [dict(BOARD_SECTIONS[0])],
-    "unit_weightage": XII_WEIGHTAGE,
-}
-CHOICES = [{"key": k, "text": f"option {k}"} for k in "ABCD"]
-# (type, marks, per unit)
-KINDS = (("MCQ", 1, 12), ("VSA", 2, 4), ("SA", 3, 5), ("LA", 5, 4), ("LA", 4, 3))
-LEVELS = ("easy", "medium", "hard")
-
-
-def _as(role: str, user_id: uuid.UUID) -> dict[str, str]:
-    return token_for(f"mathvidya:{role}", subject=str(user_id))
-
-
-def _fields(answer: httpx.Response) -> set[str]:
-    details = answer.json()["error"]["details"]
-    if isinstance(details, list):
-        return {str(problem["loc"][-1]) for problem in details if problem.get("loc")}
-    return {details["field"]} if details and details.get("field") else set()
-
-
-async def add_bank(
-    db: AsyncSession,
-    class_level: str = "XII",
-    kinds: tuple[tuple[str, int, int], ...] = KINDS,
-    units: tuple[str, ...] | None = None,
-) -> int:
-    """Active questions for every unit of the class: per unit, `count` of each (type, marks);
-    MCQs' correct option cycles A-D. Returns how many."""
-    rows: list[dict[str, Any]] = []
-    for unit in SYLLABUS[class_level]:
-        if units is not None and unit.name not in units:
-            continue
-        for kind, marks, count in kinds:
-            for i in range(count):
-                mcq = kind == "MCQ"
-                rows.append(
-                    {
-                        "question_code": f"T-{uuid.uuid4().hex[:16].upper()}",
-                        "class_level": class_level,
-                        "unit": unit.name,
-                        "chapter": unit.chapters[i % len(unit.chapters)],
-                        "question_type": kind,
-                        "difficulty": LEVELS[i % 3],
-                        "status": "active",
-                        "marks": marks,
-                        "question_text": f"{unit.name} {kind} {marks} #{i}: find $x$.",
-                        "mcq_choices": CHOICES if mcq else None,
-                        "correct_option": "ABCD"[i % 4] if mcq else None,
-                        "model_answer": None if mcq else "Worked answer.",
-                        "marking_scheme": None if mcq else [{"step": "all", "marks": marks}],
-                        "explanation": f"Because {i}." if mcq else None,
-                        "tags": ["assertion-reason"] if mcq and i % 6 == 5 else [],
-                        "reviewed_at": datetime(2026, 1, 1, tzinfo=UTC),
-                        "times_used": 0,
-                    }
-                )
-    await db.execute(insert(Question), rows)
-    return len(rows)
-
-
-async def add_student(
-    db: AsyncSession,
-    class_level: str = "XII",
-    *,
-    used: int = 0,
-    plan: str = "basic",
-    now: datetime | None = None,
-) -> uuid.UUID:
-    """A student with an active subscription around `now` (default: the real now), `used`
-    exams spent this India month."""
-    at = now or datetime.now(UTC)
-    student = await add_user(db, "student", student_class=class_level)
-    await add_subscription(
-        db,
-        plan,
-        user_id=student,
-        starts_at=at - timedelta(days=60),
-        ends_at=at + timedelta(days=300),
-        created_at=at - timedelta(days=61),
-        usage_month=quota.india_month(at),
-        exams_used_this_month=used,
-    )
-    return student
-
-
-async def board_template(db: AsyncSession, config: dict[str, Any] | None = None) -> uuid.UUID:
-    return await add_template(
-        db, "board_exam", class_level="XII", config=config or BOARD_CONFIG, units=[]
-    )
-
-
-async def mcq_template(db: AsyncSession) -> uuid.UUID:
-    return await add_template(
-        db,
-        "section_wise",
-        class_level="XII",
-        config=MCQ_CONFIG,
-        total_marks=20,
-        duration_minutes=40,
-        units=[],
-    )
-
-
-async def unit_template(db: AsyncSession, unit: str = "Calculus") -> uuid.UUID:
-    return await add_template(
-        db,
-        "unit_wise",
-        class_level="XII",
-        config={"sections": [dict(s) for s in UNIT_SECTIONS], "unit_weightage": {unit: 20}},
-        total_marks=20,
-        duration_minutes=45,
-        units=[unit],
-    )
 
 
 def actor(student: uuid.UUID) -> Actor:
@@ -201,7 +93,9 @@ async def test_a_student_sees_the_active_templates_of_their_class(
     retired = await add_template(db_session, "unit_wise", class_level="XII", is_active=False)
     other_class = await add_template(db_session, "board_exam", class_level="X")
     student = await add_student(db_session)
-    answer = await client.get(f"{API}/exam-templates/available", headers=_as("student", student))
+    answer = await client.get(
+        f"{API}/exam-templates/available", headers=as_account("student", student)
+    )
     assert answer.status_code == 200, answer.text
     ids = {t["id"] for t in answer.json()}
     assert str(mine) in ids
@@ -218,7 +112,7 @@ async def test_a_board_paper_from_the_bank_meets_its_template(
     template = await board_template(db_session)
     student = await add_student(db_session)
     answer = await client.post(
-        f"{API}/exams", json={"template_id": str(template)}, headers=_as("student", student)
+        f"{API}/exams", json={"template_id": str(template)}, headers=as_account("student", student)
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -269,7 +163,7 @@ async def test_a_short_bank_is_refused_naming_section_unit_and_type(
     student = await add_student(db_session)
     before = await db_session.execute(text("SELECT count(*) FROM mathvidya.exam_instances"))
     answer = await client.post(
-        f"{API}/exams", json={"template_id": str(template)}, headers=_as("student", student)
+        f"{API}/exams", json={"template_id": str(template)}, headers=as_account("student", student)
     )
     assert answer.status_code == 409, answer.text
     error = answer.json()["error"]
@@ -337,7 +231,7 @@ async def test_the_stored_seed_rebuilds_the_same_paper(db_session: AsyncSession)
 async def _started(
     client: httpx.AsyncClient, db: AsyncSession, template: uuid.UUID, student: uuid.UUID
 ) -> dict[str, Any]:
-    headers = _as("student", student)
+    headers = as_account("student", student)
     created = await client.post(
         f"{API}/exams", json={"template_id": str(template)}, headers=headers
     )
@@ -366,7 +260,9 @@ async def test_starting_spends_the_quota_and_shows_the_paper_without_answers(
     # (One transaction in a test: the rows share a timestamp, so compare them unordered.)
     actions = sorted(a["action"] for a in await audit_actions(db_session, body["id"]))
     assert actions == ["exam.generated", "exam.started"]
-    again = await client.post(f"{API}/exams/{body['id']}/start", headers=_as("student", student))
+    again = await client.post(
+        f"{API}/exams/{body['id']}/start", headers=as_account("student", student)
+    )
     assert again.status_code == 409
     assert await used_this_month(db_session, student) == 3
 
@@ -377,7 +273,7 @@ async def test_a_used_up_quota_refuses_the_start_with_the_reset_date(
     await add_bank(db_session, units=("Calculus",))
     template = await unit_template(db_session)
     student = await add_student(db_session, used=4)
-    headers = _as("student", student)
+    headers = as_account("student", student)
     first = await client.post(f"{API}/exams", json={"template_id": str(template)}, headers=headers)
     second = await client.post(f"{API}/exams", json={"template_id": str(template)}, headers=headers)
     assert (
@@ -414,7 +310,7 @@ async def test_saves_are_idempotent_and_an_older_save_never_wins(
     template = await mcq_template(db_session)
     student = await add_student(db_session)
     exam = await _started(client, db_session, template, student)
-    headers = _as("student", student)
+    headers = as_account("student", student)
     url = f"{API}/exams/{exam['id']}/answers/3"
     t = datetime.now(UTC)
 
@@ -495,7 +391,7 @@ async def test_handing_in_an_mcq_paper_marks_it_and_gives_the_result(
     template = await mcq_template(db_session)
     student = await add_student(db_session)
     exam = await _started(client, db_session, template, student)
-    headers = _as("student", student)
+    headers = as_account("student", student)
     key = {
         q["number"]: q["correct_option"]
         for q in (await exam_row(db_session, exam["id"]))["questions_snapshot"]
@@ -652,16 +548,16 @@ async def test_only_the_student_a_linked_parent_and_admins_read_an_exam(
         ("parent", unlinked, 404),
         ("teacher", teacher, 403),
     ):
-        answer = await client.get(url, headers=_as(role, who))
+        answer = await client.get(url, headers=as_account(role, who))
         assert answer.status_code == expected, (role, answer.text)
         listed = await client.get(
-            f"{API}/exams", params={"student_id": str(student)}, headers=_as(role, who)
+            f"{API}/exams", params={"student_id": str(student)}, headers=as_account(role, who)
         )
         assert listed.status_code == expected, (role, listed.text)
         if expected == 200:
             assert [e["id"] for e in listed.json()] == [str(exam.id)]
     # Another student cannot start, answer or hand in the exam: 404, as for a missing one.
-    headers = _as("student", other)
+    headers = as_account("student", other)
     assert (await client.post(f"{url}/start", headers=headers)).status_code == 404
     assert (await client.post(f"{url}/submit", headers=headers)).status_code == 404
     put = await client.put(
@@ -672,8 +568,8 @@ async def test_only_the_student_a_linked_parent_and_admins_read_an_exam(
     assert put.status_code == 404
     assert (await exam_row(db_session, exam.id))["status_text"] == "created"
     # A parent lists a child's exams only by naming the child.
-    unnamed = await client.get(f"{API}/exams", headers=_as("parent", linked))
-    assert unnamed.status_code == 422 and _fields(unnamed) == {"student_id"}
+    unnamed = await client.get(f"{API}/exams", headers=as_account("parent", linked))
+    assert unnamed.status_code == 422 and error_fields(unnamed) == {"student_id"}
 
 
 async def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(
@@ -682,7 +578,7 @@ async def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(
     await add_bank(db_session)
     template = await board_template(db_session)
     student = await add_student(db_session)
-    headers = _as("student", student)
+    headers = as_account("student", student)
     for body, field in (
         ({"template_id": "not-a-uuid"}, "template_id"),
         ({}, "template_id"),
@@ -693,7 +589,7 @@ async def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(
     ):
         answer = await client.post(f"{API}/exams", json=body, headers=headers)
         assert answer.status_code == 422, (body, answer.text)
-        assert field in _fields(answer), (body, answer.json())
+        assert field in error_fields(answer), (body, answer.json())
     count = await db_session.execute(
         text("SELECT count(*) FROM mathvidya.exam_instances WHERE student_user_id = :s"),
         {"s": student},
@@ -714,13 +610,13 @@ async def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(
             f"{API}/exams/{exam['id']}/answers/{number}", json=body, headers=headers
         )
         assert answer.status_code == 422, (number, body, answer.text)
-        assert field in _fields(answer), (number, body, answer.json())
+        assert field in error_fields(answer), (number, body, answer.json())
     declared = await client.put(
         f"{API}/exams/{exam['id']}/unanswered/2", json={"declared_at": 5}, headers=headers
     )
-    assert declared.status_code == 422 and "declared_at" in _fields(declared)
+    assert declared.status_code == 422 and "declared_at" in error_fields(declared)
     bad_id = await client.get(f"{API}/exams/not-a-uuid", headers=headers)
-    assert bad_id.status_code == 422 and "exam_id" in _fields(bad_id)
+    assert bad_id.status_code == 422 and "exam_id" in error_fields(bad_id)
     written = await db_session.execute(
         text(
             "SELECT (SELECT count(*) FROM mathvidya.student_mcq_answers"
@@ -863,7 +759,7 @@ async def test_unit_practice_on_chosen_units(
         units=["Calculus", "Probability"],
     )
     student = await add_student(db_session)
-    headers = _as("student", student)
+    headers = as_account("student", student)
     chosen = await client.post(
         f"{API}/exams",
         json={"template_id": str(template), "units": ["Probability"]},
@@ -878,7 +774,7 @@ async def test_unit_practice_on_chosen_units(
         json={"template_id": str(template), "units": ["Probability", "Astrology"]},
         headers=headers,
     )
-    assert unknown.status_code == 422 and _fields(unknown) == {"units"}
+    assert unknown.status_code == 422 and error_fields(unknown) == {"units"}
     assert "'Astrology'" in unknown.json()["error"]["message"]
     listed = await client.get(f"{API}/exams", headers=headers)
     assert [e["id"] for e in listed.json()] == [chosen.json()["id"]]

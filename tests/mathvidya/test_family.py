@@ -19,19 +19,15 @@ from lyceum.mathvidya.enums import UserRole
 from lyceum.mathvidya.service.audit import Actor
 from lyceum.mathvidya.service.family import INVITE_REFUSED
 from lyceum.mathvidya.service.ownership import may_read_student
-from tests.fixtures.tokens import token_for
+from tests.mathvidya.calls import as_account
 from tests.mathvidya.rows import add_user
 
 API = "/api/mathvidya"
 CODE_SHAPE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
 
 
-def _as(role: str, user_id: uuid.UUID) -> dict[str, str]:
-    return token_for(f"mathvidya:{role}", subject=str(user_id))
-
-
 async def _invite(client: httpx.AsyncClient, student: uuid.UUID) -> str:
-    answer = await client.post(f"{API}/family/invites", headers=_as("student", student))
+    answer = await client.post(f"{API}/family/invites", headers=as_account("student", student))
     assert answer.status_code == 201, answer.text
     return str(answer.json()["code"])
 
@@ -42,7 +38,7 @@ async def _redeem(
     return await client.post(
         f"{API}/family/links",
         json={"code": code, "relationship_type": relationship},
-        headers=_as("parent", parent),
+        headers=as_account("parent", parent),
     )
 
 
@@ -53,13 +49,13 @@ async def _link(client: httpx.AsyncClient, parent: uuid.UUID, student: uuid.UUID
 
 
 async def _children(client: httpx.AsyncClient, parent: uuid.UUID) -> list[dict[str, Any]]:
-    answer = await client.get(f"{API}/family/children", headers=_as("parent", parent))
+    answer = await client.get(f"{API}/family/children", headers=as_account("parent", parent))
     assert answer.status_code == 200, answer.text
     return list(answer.json())
 
 
 async def _parents(client: httpx.AsyncClient, student: uuid.UUID) -> list[dict[str, Any]]:
-    answer = await client.get(f"{API}/family/parents", headers=_as("student", student))
+    answer = await client.get(f"{API}/family/parents", headers=as_account("student", student))
     assert answer.status_code == 200, answer.text
     return list(answer.json())
 
@@ -102,7 +98,7 @@ async def test_a_student_invites_a_parent_who_links_and_becomes_primary_contact(
 ) -> None:
     student = await add_user(db_session, "student", first_name="Asha", last_name="Rao")
     parent = await add_user(db_session, "parent", first_name="Lata", last_name="Rao")
-    issued = await client.post(f"{API}/family/invites", headers=_as("student", student))
+    issued = await client.post(f"{API}/family/invites", headers=as_account("student", student))
     assert issued.status_code == 201, issued.text
     assert issued.headers["cache-control"] == "no-store"
     code = issued.json()["code"]
@@ -244,7 +240,9 @@ async def test_a_malformed_link_request_names_the_field(
     client: httpx.AsyncClient, db_session: AsyncSession, body: dict[str, Any], field: str
 ) -> None:
     parent = await add_user(db_session, "parent")
-    answer = await client.post(f"{API}/family/links", json=body, headers=_as("parent", parent))
+    answer = await client.post(
+        f"{API}/family/links", json=body, headers=as_account("parent", parent)
+    )
     assert answer.status_code == 422, answer.text
     assert field in {str(p["loc"][-1]) for p in answer.json()["error"]["details"]}
 
@@ -267,7 +265,7 @@ async def test_the_family_routes_admit_only_their_roles(
         ("DELETE", f"/family/links/{uuid.uuid4()}", "admin"),
     ]
     for method, path, role in refused:
-        answer = await client.request(method, API + path, headers=_as(role, ids[role]))
+        answer = await client.request(method, API + path, headers=as_account(role, ids[role]))
         assert answer.status_code == 403, (method, path, role, answer.text)
     assert (await client.get(f"{API}/family/children")).status_code == 401
 
@@ -287,7 +285,7 @@ async def test_the_student_and_a_parent_choose_the_primary_contact(
     chosen = await client.put(
         f"{API}/family/primary-contact",
         json={"mapping_id": father_link},
-        headers=_as("student", student),
+        headers=as_account("student", student),
     )
     assert chosen.status_code == 200, chosen.text
     assert chosen.json() == {
@@ -305,13 +303,13 @@ async def test_the_student_and_a_parent_choose_the_primary_contact(
     mine = await client.put(
         f"{API}/family/primary-contact",
         json={"mapping_id": mother_link},
-        headers=_as("parent", mother),
+        headers=as_account("parent", mother),
     )
     assert mine.status_code == 200 and mine.json()["parent_id"] == str(mother)
     again = await client.put(
         f"{API}/family/primary-contact",
         json={"mapping_id": mother_link},
-        headers=_as("parent", mother),
+        headers=as_account("parent", mother),
     )
     assert again.status_code == 200
     assert len(await _audit(db_session, "family.primary_contact_changed")) == 2
@@ -320,7 +318,7 @@ async def test_the_student_and_a_parent_choose_the_primary_contact(
     theirs = await client.put(
         f"{API}/family/primary-contact",
         json={"mapping_id": father_link},
-        headers=_as("parent", mother),
+        headers=as_account("parent", mother),
     )
     assert theirs.status_code == 404
 
@@ -334,7 +332,7 @@ async def test_a_malformed_primary_contact_change_names_the_field(
 ) -> None:
     student = await add_user(db_session, "student")
     answer = await client.put(
-        f"{API}/family/primary-contact", json=body, headers=_as("student", student)
+        f"{API}/family/primary-contact", json=body, headers=as_account("student", student)
     )
     assert answer.status_code == 422, answer.text
     assert field in {str(p["loc"][-1]) for p in answer.json()["error"]["details"]}
@@ -351,7 +349,9 @@ async def test_either_side_unlinks_and_the_next_parent_becomes_primary(
     mother_link = await _link(client, mother, student)
     father_link = await _link(client, father, student)
 
-    gone = await client.delete(f"{API}/family/links/{mother_link}", headers=_as("parent", mother))
+    gone = await client.delete(
+        f"{API}/family/links/{mother_link}", headers=as_account("parent", mother)
+    )
     assert gone.status_code == 204, gone.text
     assert await _children(client, mother) == []
     assert await _mappings(db_session, student) == [(father, True)]
@@ -362,10 +362,12 @@ async def test_either_side_unlinks_and_the_next_parent_becomes_primary(
     assert entry["details"]["student_id"] == str(student)
 
     # The mother's old link is gone for everyone; the student unlinks the father.
-    again = await client.delete(f"{API}/family/links/{mother_link}", headers=_as("parent", mother))
+    again = await client.delete(
+        f"{API}/family/links/{mother_link}", headers=as_account("parent", mother)
+    )
     assert again.status_code == 404
     by_student = await client.delete(
-        f"{API}/family/links/{father_link}", headers=_as("student", student)
+        f"{API}/family/links/{father_link}", headers=as_account("student", student)
     )
     assert by_student.status_code == 204
     assert await _parents(client, student) == []
@@ -381,10 +383,14 @@ async def test_nobody_else_can_unlink_or_touch_a_link(
     stranger_parent = await add_user(db_session, "parent")
     other_student = await add_user(db_session, "student")
     for role, user_id in (("parent", stranger_parent), ("student", other_student)):
-        removed = await client.delete(f"{API}/family/links/{link}", headers=_as(role, user_id))
+        removed = await client.delete(
+            f"{API}/family/links/{link}", headers=as_account(role, user_id)
+        )
         assert removed.status_code == 404, removed.text
         primary = await client.put(
-            f"{API}/family/primary-contact", json={"mapping_id": link}, headers=_as(role, user_id)
+            f"{API}/family/primary-contact",
+            json={"mapping_id": link},
+            headers=as_account(role, user_id),
         )
         assert primary.status_code == 404
         assert removed.json()["error"]["message"] == primary.json()["error"]["message"]
@@ -410,18 +416,18 @@ async def test_each_side_sees_only_its_own_links(
     await _link(client, q, a)
 
     assert {c["student_id"] for c in await _children(client, p)} == {str(a), str(b)}
-    q_view = await client.get(f"{API}/family/children", headers=_as("parent", q))
+    q_view = await client.get(f"{API}/family/children", headers=as_account("parent", q))
     assert [c["student_id"] for c in q_view.json()] == [str(a)]
     assert str(b) not in q_view.text and "Bina" not in q_view.text
     assert str(p) not in q_view.text and "Priya" not in q_view.text
     assert await _children(client, r) == []
 
-    a_view = await client.get(f"{API}/family/parents", headers=_as("student", a))
+    a_view = await client.get(f"{API}/family/parents", headers=as_account("student", a))
     assert {x["parent_id"] for x in a_view.json()} == {str(p), str(q)}
     assert str(b) not in a_view.text and "Bina" not in a_view.text
-    a_me = await client.get(f"{API}/me", headers=_as("student", a))
+    a_me = await client.get(f"{API}/me", headers=as_account("student", a))
     assert str(b) not in a_me.text
-    b_view = await client.get(f"{API}/family/parents", headers=_as("student", b))
+    b_view = await client.get(f"{API}/family/parents", headers=as_account("student", b))
     assert [x["parent_id"] for x in b_view.json()] == [str(p)]
     assert str(a) not in b_view.text and str(q) not in b_view.text
 
@@ -448,7 +454,7 @@ async def test_once_unlinked_a_parent_no_longer_reaches_the_child(
     link = await _link(client, parent, student)
     parent_actor = Actor(parent, UserRole.PARENT, "parent")
     assert await may_read_student(db_session, parent_actor, student)
-    await client.delete(f"{API}/family/links/{link}", headers=_as("student", student))
+    await client.delete(f"{API}/family/links/{link}", headers=as_account("student", student))
     assert await _children(client, parent) == []
     assert not await may_read_student(db_session, parent_actor, student)
 

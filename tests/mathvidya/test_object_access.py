@@ -21,8 +21,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tests.fixtures.tokens import token_for
+from tests.mathvidya.exam_fixtures import add_bank, add_student, mcq_template
 from tests.mathvidya.rows import add, add_user
-from tests.mathvidya.test_exams import add_bank, add_student, mcq_template
 
 API = "/api/mathvidya"
 OWNER, LINKED, UNLINKED, OTHER, TEACHER, ADMIN = (

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.fixtures.tokens import DEMO, token_for
+from tests.mathvidya.exam_fixtures import add_bank, add_student, mcq_template
 from tests.mathvidya.rows import add, add_subscription, add_user
-from tests.mathvidya.test_exams import add_bank, add_student, mcq_template
 
 API = "/api/mathvidya"
 HTML = {"Accept": "text/html"}

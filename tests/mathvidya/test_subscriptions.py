@@ -24,17 +24,13 @@ from lyceum.mathvidya.calendar_ist import (
 )
 from lyceum.mathvidya.repository.catalogue import expire_ended_subscriptions
 from lyceum.mathvidya.service import subscriptions as subscription_service
-from tests.fixtures.tokens import token_for
+from tests.mathvidya.calls import as_account
 from tests.mathvidya.rows import add, add_subscription, add_user, count_rows, fetch_row
 
 API = "/api/mathvidya"
 
 
 # ---- helpers (test_billing.py uses them too) -----------------------------------------------
-
-
-def as_user(role: str, user_id: uuid.UUID) -> dict[str, str]:
-    return token_for(f"mathvidya:{role}", subject=str(user_id))
 
 
 async def family(db: AsyncSession) -> tuple[uuid.UUID, uuid.UUID]:
@@ -129,7 +125,9 @@ async def test_a_student_buys_a_plan_for_themself_pending_with_the_plans_terms(
     student = await add_user(db_session, "student")
     before = now()
     answer = await client.post(
-        f"{API}/subscriptions", json={"plan_type": "premium"}, headers=as_user("student", student)
+        f"{API}/subscriptions",
+        json={"plan_type": "premium"},
+        headers=as_account("student", student),
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -157,14 +155,14 @@ async def test_a_linked_parent_buys_for_the_child_and_an_unlinked_one_cannot(
     answer = await client.post(
         f"{API}/subscriptions",
         json={"plan_type": "basic", "student_id": str(student)},
-        headers=as_user("parent", parent),
+        headers=as_account("parent", parent),
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["purchased_by_user_id"] == str(parent)
     refused = await client.post(
         f"{API}/subscriptions",
         json={"plan_type": "basic", "student_id": str(student)},
-        headers=as_user("parent", stranger),
+        headers=as_account("parent", stranger),
     )
     assert refused.status_code == 404
     # A student cannot buy for another student either.
@@ -172,7 +170,7 @@ async def test_a_linked_parent_buys_for_the_child_and_an_unlinked_one_cannot(
     sideways = await client.post(
         f"{API}/subscriptions",
         json={"plan_type": "basic", "student_id": str(other)},
-        headers=as_user("student", student),
+        headers=as_account("student", student),
     )
     assert sideways.status_code == 404
     assert await count_rows(db_session, "subscriptions", user_id=student) == 1
@@ -193,7 +191,7 @@ async def test_bad_input_to_subscribe_is_422_naming_the_field_and_writes_nothing
 ) -> None:
     student = await add_user(db_session, "student")
     answer = await client.post(
-        f"{API}/subscriptions", json=body, headers=as_user("student", student)
+        f"{API}/subscriptions", json=body, headers=as_account("student", student)
     )
     assert answer.status_code == 422, answer.text
     assert field in answer.text
@@ -205,7 +203,7 @@ async def test_a_parent_must_name_the_child(
 ) -> None:
     _, parent = await family(db_session)
     answer = await client.post(
-        f"{API}/subscriptions", json={"plan_type": "basic"}, headers=as_user("parent", parent)
+        f"{API}/subscriptions", json={"plan_type": "basic"}, headers=as_account("parent", parent)
     )
     assert answer.status_code == 422
     assert answer.json()["error"]["details"] == {"field": "student_id"}
@@ -215,7 +213,7 @@ async def test_a_second_pending_subscription_is_refused(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     student = await add_user(db_session, "student")
-    headers = as_user("student", student)
+    headers = as_account("student", student)
     first = await client.post(f"{API}/subscriptions", json={"plan_type": "basic"}, headers=headers)
     assert first.status_code == 201
     second = await client.post(
@@ -234,7 +232,7 @@ async def test_buying_while_subscribed_is_a_renewal_starting_when_the_current_on
     held = await fetch_row(db_session, "subscriptions", current)
     assert held is not None
     answer = await client.post(
-        f"{API}/subscriptions/{current}/renew", headers=as_user("student", student)
+        f"{API}/subscriptions/{current}/renew", headers=as_account("student", student)
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -260,7 +258,9 @@ async def test_the_list_puts_the_current_one_first_with_the_months_remaining_exa
     renewal = await pending(db_session, student, now() + timedelta(days=335))
     for role, who in (("student", student), ("parent", parent)):
         answer = await client.get(
-            f"{API}/subscriptions", params={"student_id": str(student)}, headers=as_user(role, who)
+            f"{API}/subscriptions",
+            params={"student_id": str(student)},
+            headers=as_account(role, who),
         )
         assert answer.status_code == 200, answer.text
         body = answer.json()
@@ -275,7 +275,7 @@ async def test_the_list_puts_the_current_one_first_with_the_months_remaining_exa
         assert body["quota_resets_on"] == next_reset(now()).isoformat()
         assert [item["is_current"] for item in body["subscriptions"]] == [True, False, False]
     # A student may leave student_id out.
-    own = await client.get(f"{API}/subscriptions", headers=as_user("student", student))
+    own = await client.get(f"{API}/subscriptions", headers=as_account("student", student))
     assert own.json()["current_subscription_id"] == str(current)
 
 
@@ -285,7 +285,7 @@ async def test_a_last_months_counter_leaves_the_whole_quota(
     student = await add_user(db_session, "student")
     last_month = (ist_month_start(now()) - timedelta(days=1)).replace(day=1)
     await running(db_session, student, exams_used_this_month=5, usage_month=last_month)
-    answer = await client.get(f"{API}/subscriptions", headers=as_user("student", student))
+    answer = await client.get(f"{API}/subscriptions", headers=as_account("student", student))
     assert answer.json()["exams_remaining_this_month"] == 5
 
 
@@ -305,7 +305,9 @@ async def test_subscriptions_are_hidden_from_everyone_else(
         ("admin", admin, 200),
         ("teacher", teacher, 403),
     ):
-        answer = await client.get(f"{API}/subscriptions", params=params, headers=as_user(role, who))
+        answer = await client.get(
+            f"{API}/subscriptions", params=params, headers=as_account(role, who)
+        )
         assert answer.status_code == expected, (role, answer.text)
 
 
@@ -320,7 +322,7 @@ async def test_an_expired_subscription_no_longer_counts_as_current(
         starts_at=now() - timedelta(days=366),
         ends_at=now() - timedelta(minutes=1),
     )
-    headers = as_user("student", student)
+    headers = as_account("student", student)
     # Even before the nightly job runs, a period that is over is not in force.
     before = (await client.get(f"{API}/subscriptions", headers=headers)).json()
     assert before["current_subscription_id"] is None and before["exams_remaining_this_month"] == 0
@@ -342,7 +344,7 @@ async def test_an_admin_activates_a_pending_subscription(
     planned = now() - timedelta(days=2)
     waiting = await pending(db_session, student, planned)
     answer = await client.post(
-        f"{API}/admin/subscriptions/{waiting}/activate", headers=as_user("admin", admin)
+        f"{API}/admin/subscriptions/{waiting}/activate", headers=as_account("admin", admin)
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -352,15 +354,15 @@ async def test_an_admin_activates_a_pending_subscription(
     assert datetime.fromisoformat(body["ends_at"]) == add_years(starts)
     assert await actions(db_session, waiting) == ["subscription.activated"]
     again = await client.post(
-        f"{API}/admin/subscriptions/{waiting}/activate", headers=as_user("admin", admin)
+        f"{API}/admin/subscriptions/{waiting}/activate", headers=as_account("admin", admin)
     )
     assert again.status_code == 409
     student_try = await client.post(
-        f"{API}/admin/subscriptions/{waiting}/activate", headers=as_user("student", student)
+        f"{API}/admin/subscriptions/{waiting}/activate", headers=as_account("student", student)
     )
     assert student_try.status_code == 403
     missing = await client.post(
-        f"{API}/admin/subscriptions/{uuid.uuid4()}/activate", headers=as_user("admin", admin)
+        f"{API}/admin/subscriptions/{uuid.uuid4()}/activate", headers=as_account("admin", admin)
     )
     assert missing.status_code == 404
 
@@ -373,11 +375,11 @@ async def test_activating_an_overlapping_period_is_409_naming_it(
     first = await pending(db_session, student, now())
     second = await pending(db_session, student, now() + timedelta(days=100))
     ok = await client.post(
-        f"{API}/admin/subscriptions/{first}/activate", headers=as_user("admin", admin)
+        f"{API}/admin/subscriptions/{first}/activate", headers=as_account("admin", admin)
     )
     assert ok.status_code == 200, ok.text
     refused = await client.post(
-        f"{API}/admin/subscriptions/{second}/activate", headers=as_user("admin", admin)
+        f"{API}/admin/subscriptions/{second}/activate", headers=as_account("admin", admin)
     )
     assert refused.status_code == 409, refused.text
     error = refused.json()["error"]
@@ -408,7 +410,7 @@ async def test_the_exclusion_constraint_decides_when_the_check_misses_the_overla
     real = subscription_service.find_overlap
     monkeypatch.setattr(subscription_service, "find_overlap", blind_first)
     refused = await client.post(
-        f"{API}/admin/subscriptions/{late}/activate", headers=as_user("admin", admin)
+        f"{API}/admin/subscriptions/{late}/activate", headers=as_account("admin", admin)
     )
     assert refused.status_code == 409, refused.text
     assert "already has an active subscription" in refused.json()["error"]["message"]
@@ -432,19 +434,21 @@ async def test_cancel_by_owner_paying_parent_or_admin_only(
     paid_by_parent = await running(db_session, student, purchased_by_user_id=parent)
 
     url = f"{API}/subscriptions/{paid_by_parent}/cancel"
-    assert (await client.post(url, headers=as_user("student", stranger))).status_code == 404
-    assert (await client.post(url, headers=as_user("parent", other_parent))).status_code == 403
-    too_long = await client.post(url, json={"reason": "x" * 501}, headers=as_user("parent", parent))
+    assert (await client.post(url, headers=as_account("student", stranger))).status_code == 404
+    assert (await client.post(url, headers=as_account("parent", other_parent))).status_code == 403
+    too_long = await client.post(
+        url, json={"reason": "x" * 501}, headers=as_account("parent", parent)
+    )
     assert too_long.status_code == 422 and "reason" in too_long.text
     answer = await client.post(
-        url, json={"reason": "Moving abroad"}, headers=as_user("parent", parent)
+        url, json={"reason": "Moving abroad"}, headers=as_account("parent", parent)
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["status"] == "cancelled" and body["cancellation_reason"] == "Moving abroad"
     assert body["cancelled_at"] is not None and not body["is_current"]
     assert await actions(db_session, paid_by_parent) == ["subscription.cancelled"]
-    again = await client.post(url, headers=as_user("student", student))
+    again = await client.post(url, headers=as_account("student", student))
     assert again.status_code == 409
 
 
@@ -466,7 +470,7 @@ async def test_an_upgrade_cancels_the_current_plan_and_credits_its_unused_days(
     answer = await client.post(
         f"{API}/subscriptions/{current}/upgrade",
         json={"plan_type": "premium"},
-        headers=as_user("parent", parent),
+        headers=as_account("parent", parent),
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -485,7 +489,7 @@ async def test_an_upgrade_cancels_the_current_plan_and_credits_its_unused_days(
     # Activated, the credit is kept.
     admin = await add_user(db_session, "admin")
     active = await client.post(
-        f"{API}/admin/subscriptions/{body['id']}/activate", headers=as_user("admin", admin)
+        f"{API}/admin/subscriptions/{body['id']}/activate", headers=as_account("admin", admin)
     )
     assert active.status_code == 200, active.text
     a_starts = datetime.fromisoformat(active.json()["starts_at"])
@@ -500,7 +504,7 @@ async def test_an_upgrade_must_be_to_a_higher_plan(
     answer = await client.post(
         f"{API}/subscriptions/{current}/upgrade",
         json={"plan_type": "basic"},
-        headers=as_user("student", student),
+        headers=as_account("student", student),
     )
     assert answer.status_code == 422
     assert answer.json()["error"]["details"] == {"field": "plan_type"}

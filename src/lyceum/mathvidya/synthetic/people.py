@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import Any
 
-from lyceum.mathvidya.demo import demo_email
 from lyceum.mathvidya.enums import STUDENT_CLASSES, RelationshipType, UserRole
 from lyceum.mathvidya.synthetic.catalog import (
     AS_OF,
@@ -114,7 +113,7 @@ def _user(
     last_login = max(last_login, verified)
     return {
         "id": new_id(rng),
-        "email": directory.email(first, last, demo_email(role) if demo else None),
+        "email": directory.email(first, last, f"demo.{role.value}@{EMAIL_DOMAIN}" if demo else None),
         "role": role,
         "first_name": first,
         "last_name": last,
