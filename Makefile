@@ -24,7 +24,9 @@ up: $(STAMP)  ## Run everything: embedded PostgreSQL, migrations, demo data, API
 	@$(BIN)/lyceum up
 
 test: $(STAMP)  ## The whole test suite (embedded PostgreSQL unless DATABASE_URL is set)
-	@$(BIN)/pytest
+	@# A worker per core (pytest-xdist), each with its own database and Redis; a module's tests
+	@# (and the browser package) stay on one worker, so module fixtures are built once.
+	@$(BIN)/pytest -n auto --dist loadgroup
 
 lint: $(STAMP)  ## ruff, mypy and the import contracts
 	@$(BIN)/ruff check src tests migrations benchmarks

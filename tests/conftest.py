@@ -37,6 +37,16 @@ from tests.fixtures.services import (
 )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `make test` (pytest-xdist, `--dist loadgroup`) a module's tests run on one worker,
+    and the browser tests, which share one live site, all on one: module- and package-scoped
+    fixtures are built once, as in a serial run. Without xdist the mark does nothing."""
+    for item in items:
+        path = item.path.relative_to(REPO_ROOT)
+        group = "tests/browser" if path.parts[:2] == ("tests", "browser") else path.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_report_header() -> str:
     # Here, not in tests/browser/conftest.py: pytest asks only the root conftest for headers.
     return choose_chromium().describe()
