@@ -25,8 +25,10 @@ up: $(STAMP)  ## Run everything: embedded PostgreSQL, migrations, demo data, API
 
 test: $(STAMP)  ## The whole test suite (embedded PostgreSQL unless DATABASE_URL is set)
 	@# A worker per core (pytest-xdist), each with its own database and Redis; a module's tests
-	@# (and the browser package) stay on one worker, so module fixtures are built once.
-	@$(BIN)/pytest -n auto --dist loadgroup
+	@# (and the browser package) stay on one worker, so module fixtures are built once. Tests
+	@# marked `serial` (probe migrations in the checkout, the OpenAPI contract) run afterwards.
+	@$(BIN)/pytest -n auto --dist loadgroup -m "not serial"
+	@$(BIN)/pytest -m serial
 
 lint: $(STAMP)  ## ruff, mypy and the import contracts
 	@$(BIN)/ruff check src tests migrations benchmarks

@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL
 
 from lyceum.cli.main import main
 from lyceum.core.settings import sync_url
-from tests.fixtures.services import REPO_ROOT
+from tests.fixtures.services import REPO_ROOT, scratch_database
 
 LYCEUM = str(Path(sys.executable).with_name("lyceum"))
 
@@ -185,47 +185,48 @@ def test_mathvidya_verify_checks_the_reference_data(database_url: URL) -> None:
 
 @pytest.mark.slow
 def test_backup_reset_restore_round_trip(database_url: URL, tmp_path: Path) -> None:
-    email = f"backup-{uuid.uuid4().hex[:8]}@example.com"
-    engine = create_engine(sync_url(database_url))
+    # A database of its own: a reset and a restore rebuild every object of the database they
+    # run on, which the other tests of this worker (and their pooled connections) must not see.
+    with scratch_database(database_url, "backup_round_trip") as scratch:
+        env = {"DATABASE_URL": scratch.render_as_string(hide_password=False)}
+        assert lyceum("db", "upgrade", env=env).returncode == 0
+        email = f"backup-{uuid.uuid4().hex[:8]}@example.com"
+        engine = create_engine(sync_url(scratch))
 
-    def operator_count() -> int:
-        with engine.connect() as connection:
-            return int(
+        def operator_count() -> int:
+            with engine.connect() as connection:
+                return int(
+                    connection.execute(
+                        text("SELECT count(*) FROM lyceum.operators WHERE email = :email"),
+                        {"email": email},
+                    ).scalar_one()
+                )
+
+        try:
+            with engine.begin() as connection:
                 connection.execute(
-                    text("SELECT count(*) FROM lyceum.operators WHERE email = :email"),
+                    text(
+                        "INSERT INTO lyceum.operators (email, display_name, password_hash) "
+                        "VALUES (:email, 'Backup Probe', 'x')"
+                    ),
                     {"email": email},
-                ).scalar_one()
-            )
+                )
+            dump = tmp_path / "lyceum.dump"
+            backup = lyceum("db", "backup", str(dump), env=env)
+            assert backup.returncode == 0, backup.stderr
+            assert dump.stat().st_size > 0
 
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO lyceum.operators (email, display_name, password_hash) "
-                    "VALUES (:email, 'Backup Probe', 'x')"
-                ),
-                {"email": email},
-            )
-        dump = tmp_path / "lyceum.dump"
-        backup = lyceum("db", "backup", str(dump))
-        assert backup.returncode == 0, backup.stderr
-        assert dump.stat().st_size > 0
+            reset = lyceum("db", "reset", "--yes", env=env)
+            assert reset.returncode == 0, reset.stderr
+            assert operator_count() == 0
 
-        reset = lyceum("db", "reset", "--yes")
-        assert reset.returncode == 0, reset.stderr
-        assert operator_count() == 0
-
-        restore = lyceum("db", "restore", str(dump), "--yes")
-        assert restore.returncode == 0, restore.stderr
-        assert operator_count() == 1
-        assert lyceum("db", "verify").returncode == 0
-        assert "(head)" in lyceum("db", "current").stdout
-    finally:
-        with engine.begin() as connection:
-            connection.execute(
-                text("DELETE FROM lyceum.operators WHERE email = :email"), {"email": email}
-            )
-        engine.dispose()
+            restore = lyceum("db", "restore", str(dump), "--yes", env=env)
+            assert restore.returncode == 0, restore.stderr
+            assert operator_count() == 1
+            assert lyceum("db", "verify", env=env).returncode == 0
+            assert "(head)" in lyceum("db", "current", env=env).stdout
+        finally:
+            engine.dispose()
 
 
 def test_restore_of_a_missing_file_is_a_clear_error(database_url: URL, tmp_path: Path) -> None:
@@ -247,17 +248,18 @@ def test_failed_restore_leaves_the_database_unchanged(database_url: URL, tmp_pat
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.usefixtures("database_url")
 def test_db_autogenerate_writes_an_empty_revision_when_models_match() -> None:
     versions = REPO_ROOT / "migrations" / "versions"
-    before = set(versions.iterdir())
+    before = set(versions.glob("*.py"))
     try:
         result = lyceum("db", "autogenerate", "probe cli no changes")
-        created = set(versions.iterdir()) - before
+        created = set(versions.glob("*.py")) - before
         assert result.returncode == 0, result.stderr
         assert [path.name.endswith("_probe_cli_no_changes.py") for path in created] == [True]
         body = created.pop().read_text()
         assert "op." not in body.split("def upgrade() -> None:")[1].split("def downgrade")[0]
     finally:
-        for path in set(versions.iterdir()) - before:
+        for path in set(versions.glob("*.py")) - before:
             path.unlink(missing_ok=True)

@@ -80,16 +80,17 @@ def test_offline_sql_needs_no_server(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_autogenerate_writes_a_date_stamped_ruff_formatted_file(
     database_url: URL, tmp_path: Path
 ) -> None:
     versions = REPO_ROOT / "migrations" / "versions"
-    before = set(versions.iterdir())
+    before = set(versions.glob("*.py"))
     result = subprocess.run(
         [sys.executable, "-m", "alembic", "revision", "--autogenerate", "-m", "probe no changes"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    created = set(versions.iterdir()) - before
+    created = set(versions.glob("*.py")) - before
     try:
         assert result.returncode == 0, result.stderr
         assert len(created) == 1
@@ -106,7 +107,7 @@ def test_autogenerate_writes_a_date_stamped_ruff_formatted_file(
     finally:
         for leftover in created:
             leftover.unlink(missing_ok=True)
-        for path in set(versions.iterdir()) - before:
+        for path in set(versions.glob("*.py")) - before:
             path.unlink(missing_ok=True)
 
 

@@ -62,6 +62,11 @@ from tests.fixtures.live import free_port, start_server, stop_server
 from tests.fixtures.services import REPO_ROOT, private_redis, scratch_database
 from tests.fixtures.tokens import token_for
 
+# In `make test`'s serial pass: schemathesis' per-operation items do not split across
+# pytest-xdist workers (they share one test function), and the module's live server is built
+# once there.
+pytestmark = pytest.mark.serial
+
 SEED = 20_240_612
 # Per operation, for the fuzzing phase; the examples and coverage phases add their own
 # (every boundary of every parameter). Tuned so the whole run stays near a minute here.
