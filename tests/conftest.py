@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -56,11 +57,25 @@ def alembic_config() -> Config:
     return migrate.alembic_config(REPO_ROOT)
 
 
+def _worker_redis(configured: str) -> str:
+    """Under pytest-xdist, worker N of a configured Redis uses database N + 1 (its own keys):
+    two workers must not share caches or counters."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return configured
+    parts = urlsplit(configured)
+    path = f"/{(int(worker[2:]) + 1) % 16}"
+    url = urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+    os.environ["REDIS_URL"] = url
+    reset_settings_cache()
+    return url
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     configured = os.environ.get("REDIS_URL")
     if configured:
-        yield configured
+        yield _worker_redis(configured)
         return
     with private_redis() as url:
         os.environ["REDIS_URL"] = url
