@@ -62,7 +62,9 @@ async def audit_actions(db: AsyncSession, exam_id: uuid.UUID | str) -> list[dict
     rows = await db.execute(
         text(
             "SELECT action, actor_user_id, details FROM mathvidya.audit_logs"
-            " WHERE entity_id = :id ORDER BY occurred_at, id"
+            # Requests of one test share its transaction's now(): xmin orders them (see
+            # test_questions.audit_actions).
+            " WHERE entity_id = :id ORDER BY occurred_at, xmin::text::bigint"
         ),
         {"id": str(exam_id)},
     )

@@ -76,7 +76,13 @@ def problem_fields(answer: httpx.Response) -> set[str]:
 
 async def audit_actions(db: AsyncSession, entity_id: uuid.UUID | str) -> list[str]:
     found = await db.execute(
-        text("SELECT action FROM mathvidya.audit_logs WHERE entity_id = :id ORDER BY occurred_at"),
+        # In a test every request runs inside the test's one transaction, so `occurred_at` (the
+        # transaction's now()) ties; each request is a savepoint of its own, with a later
+        # subtransaction id: xmin orders the requests as they were made.
+        text(
+            "SELECT action FROM mathvidya.audit_logs WHERE entity_id = :id"
+            " ORDER BY occurred_at, xmin::text::bigint"
+        ),
         {"id": str(entity_id)},
     )
     return list(found.scalars())
