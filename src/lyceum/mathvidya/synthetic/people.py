@@ -113,7 +113,9 @@ def _user(
     last_login = max(last_login, verified)
     return {
         "id": new_id(rng),
-        "email": directory.email(first, last, f"demo.{role.value}@{EMAIL_DOMAIN}" if demo else None),
+        "email": directory.email(
+            first, last, f"demo.{role.value}@{EMAIL_DOMAIN}" if demo else None
+        ),
         "role": role,
         "first_name": first,
         "last_name": last,
