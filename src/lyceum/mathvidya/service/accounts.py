@@ -136,15 +136,15 @@ async def _create(
     return user
 
 
-async def sign_up_student(
-    db: AsyncSession, body: schemas.StudentSignUp, origin: Origin
+async def _signed_up(
+    db: AsyncSession,
+    role: UserRole,
+    body: schemas.ParentSignUp,
+    extra: dict[str, Any],
+    origin: Origin,
 ) -> schemas.Account:
-    user = await _create(
-        db,
-        UserRole.STUDENT,
-        body,
-        {"student_class": body.student_class, "school_name": body.school_name},
-    )
+    """A student or parent signing up: the account, and its audit row (the new account acts)."""
+    user = await _create(db, role, body, extra)
     await record(
         db,
         "account.created",
@@ -155,22 +155,19 @@ async def sign_up_student(
         details={"role": user.role.value, "via": "sign_up"},
     )
     return schemas.Account.model_validate(user)
+
+
+async def sign_up_student(
+    db: AsyncSession, body: schemas.StudentSignUp, origin: Origin
+) -> schemas.Account:
+    extra = {"student_class": body.student_class, "school_name": body.school_name}
+    return await _signed_up(db, UserRole.STUDENT, body, extra, origin)
 
 
 async def sign_up_parent(
     db: AsyncSession, body: schemas.ParentSignUp, origin: Origin
 ) -> schemas.Account:
-    user = await _create(db, UserRole.PARENT, body, {})
-    await record(
-        db,
-        "account.created",
-        "user",
-        user.id,
-        actor=actor_of(user),
-        origin=origin,
-        details={"role": user.role.value, "via": "sign_up"},
-    )
-    return schemas.Account.model_validate(user)
+    return await _signed_up(db, UserRole.PARENT, body, {}, origin)
 
 
 async def create_staff(

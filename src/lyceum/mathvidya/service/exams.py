@@ -1,6 +1,7 @@
-"""Exams: the templates a student may sit, generating a paper, starting it (which spends the
-month's quota), saving answers as the student goes, declaring questions unanswered, handing
-in (MCQs marked at once), reading exams, and the job that hands in exams whose time ran out.
+"""Exams: generating a paper (the choice is `service.exam_generation`), starting it (which
+spends the month's quota), saving answers as the student goes, declaring questions
+unanswered, handing in (MCQs marked at once), reading exams, and the job that hands in exams
+whose time ran out.
 
 The paper. `generate` reads the bank's active questions of the template's kinds and the
 student's last papers, and lets `papers.assemble` choose (counts, marks, unit weightage,
@@ -32,37 +33,33 @@ percentage; any other is `submitted` and waits for a teacher (Mathvidya II).
 from __future__ import annotations
 
 import logging
-import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.core.errors import Conflict, InvalidInput, NotFound
-from lyceum.mathvidya.enums import ExamStatus, ExamType, QuestionType, UserRole
-from lyceum.mathvidya.models import ExamInstance, ExamTemplate, Question
-from lyceum.mathvidya.papers import (
-    BankShortage,
-    Candidate,
-    Paper,
-    TemplateConfigError,
-    assemble,
-    blueprint_from_config,
-)
+from lyceum.core.errors import Conflict, InvalidInput
+from lyceum.mathvidya.enums import ExamStatus, QuestionType, UserRole
+from lyceum.mathvidya.models import ExamInstance
 from lyceum.mathvidya.repository import exams as repository
 from lyceum.mathvidya.schemas import exams as schemas
 from lyceum.mathvidya.service import quota
 from lyceum.mathvidya.service.audit import SYSTEM, Actor, Origin, record
+from lyceum.mathvidya.service.exam_generation import (
+    MAX_UNSTARTED,
+    RECENT_PAPERS,
+    available_templates,
+    build_paper,
+    exam_not_found,
+    generate_exam,
+    now_or,
+    sections_of,
+)
 from lyceum.mathvidya.service.ownership import require_student_access
 
 logger = logging.getLogger(__name__)
 
-# Questions of the student's last RECENT_PAPERS papers are avoided while the bank allows; the
-# last SEEN_MEMORY papers tell which question they saw longest ago when one must repeat.
-RECENT_PAPERS = 5
-SEEN_MEMORY = 30
-MAX_UNSTARTED = 3
 # system_config `exam.submission_grace_minutes`: the job hands an exam in this long after its
 # time has run out (answer sheets may still arrive meanwhile).
 GRACE = timedelta(minutes=15)
@@ -73,262 +70,11 @@ CLOCK_SLACK = timedelta(days=1)
 HANDED_IN = (ExamStatus.SUBMITTED, ExamStatus.UNDER_EVALUATION, ExamStatus.EVALUATED)
 # What the snapshot keeps for marking and shows only after the hand-in.
 ANSWER_KEY = ("correct_option", "explanation")
-GENERATOR = "papers/1"
-SEED_LIMIT = 2**53  # exact in JSON numbers and JavaScript
-
-
-def _now(now: datetime | None) -> datetime:
-    return now if now is not None else datetime.now(UTC)
 
 
 def _spoken_time(at: datetime) -> str:
     local = at.astimezone(quota.INDIA)
     return f"{local:%H:%M} on {quota.spoken_date(local.date())} (India time)"
-
-
-def _not_found() -> NotFound:
-    return NotFound("no such exam", details={"reason": "not_found"})
-
-
-# ---- templates ---------------------------------------------------------------------------
-
-
-def _sections(config: dict[str, Any]) -> list[schemas.SectionView]:
-    sections = config.get("sections") if isinstance(config, dict) else None
-    views = []
-    for raw in sections if isinstance(sections, list) else []:
-        if isinstance(raw, dict):
-            views.append(
-                schemas.SectionView(
-                    name=str(raw.get("name", "")),
-                    question_type=str(raw.get("question_type", "")),
-                    count=int(raw.get("count", 0)),
-                    marks_each=int(raw.get("marks_each", 0)),
-                )
-            )
-    return views
-
-
-def _template_view(template: ExamTemplate) -> schemas.TemplateView:
-    weightage = template.config.get("unit_weightage") or {}
-    return schemas.TemplateView(
-        id=template.id,
-        name=template.name,
-        class_level=template.class_level,
-        exam_type=template.exam_type,
-        description=template.description,
-        total_marks=template.total_marks,
-        duration_minutes=template.duration_minutes,
-        units=list(template.units),
-        sections=_sections(template.config),
-        unit_weightage={str(k): float(v) for k, v in weightage.items()},
-    )
-
-
-async def available_templates(db: AsyncSession, actor: Actor) -> list[schemas.TemplateView]:
-    """The active templates of the student's class."""
-    if actor.student_class is None:
-        return []
-    return [_template_view(t) for t in await repository.active_templates(db, actor.student_class)]
-
-
-# ---- generating --------------------------------------------------------------------------
-
-
-async def _offered_template(db: AsyncSession, actor: Actor, template_id: uuid.UUID) -> ExamTemplate:
-    template = await repository.template_by_id(db, template_id)
-    if template is None or not template.is_active or template.class_level != actor.student_class:
-        raise InvalidInput(
-            f"no exam template {template_id} is offered to class {actor.student_class} students;"
-            " choose one of GET /api/mathvidya/exam-templates/available",
-            details={"field": "template_id"},
-        )
-    return template
-
-
-def _chosen_units(template: ExamTemplate, units: list[str] | None) -> list[str] | None:
-    if units is None:
-        return None
-    if template.exam_type is not ExamType.UNIT_WISE:
-        raise InvalidInput(
-            "units can be chosen for a unit-wise template only; this one covers its own pattern",
-            details={"field": "units"},
-        )
-    unknown = [unit for unit in units if unit not in template.units]
-    if unknown:
-        raise InvalidInput(
-            f"this template does not cover {', '.join(repr(u) for u in unknown)}; it covers "
-            + ", ".join(repr(u) for u in template.units),
-            details={"field": "units", "unknown": unknown},
-        )
-    return list(dict.fromkeys(units))
-
-
-def _question_item(number: int, section: str, question: Question) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "number": number,
-        "section": section,
-        "question_id": str(question.id),
-        "question_code": question.question_code,
-        "version": question.version,
-        "type": question.question_type.value,
-        "marks": question.marks,
-        "unit": question.unit,
-        "chapter": question.chapter,
-        "difficulty": question.difficulty.value,
-        "text": question.question_text,
-        "image_key": question.question_image_key,
-        "choices": question.mcq_choices,
-    }
-    if question.question_type is QuestionType.MCQ:
-        item["correct_option"] = question.correct_option
-        item["explanation"] = question.explanation
-    return item
-
-
-def _template_snapshot(
-    template: ExamTemplate, paper: Paper, units: list[str] | None
-) -> dict[str, Any]:
-    return {
-        "template_id": str(template.id),
-        "name": template.name,
-        "exam_type": template.exam_type.value,
-        "class_level": template.class_level,
-        "total_marks": template.total_marks,
-        "duration_minutes": template.duration_minutes,
-        "config": template.config,
-        "units": units if units is not None else list(template.units),
-        "generator": GENERATOR,
-        "seed": paper.seed,
-        "recent_papers": RECENT_PAPERS,
-        "tolerance": paper.tolerance,
-        "unit_marks": dict(paper.unit_marks),
-        "repeated": paper.repeated,
-    }
-
-
-async def build_paper(
-    db: AsyncSession,
-    student_id: uuid.UUID,
-    template: ExamTemplate,
-    units: list[str] | None,
-    seed: int,
-) -> Paper:
-    """The paper `seed` gives for the student over the bank as it stands (no writes)."""
-    try:
-        blueprint = blueprint_from_config(template.config, template.units, units)
-    except TemplateConfigError as exc:
-        raise Conflict(
-            f"exam template {template.name!r} cannot set a paper: {exc}",
-            details={"reason": "template_invalid"},
-        ) from None
-    kinds = sorted({section.pool for section in blueprint.sections})
-    rows = await repository.candidates(db, template.class_level, kinds, blueprint.units)
-    seen = await repository.seen_questions(
-        db, student_id, template.class_level, RECENT_PAPERS, SEEN_MEMORY
-    )
-    candidates = [
-        Candidate(
-            id=row.id,
-            unit=row.unit,
-            chapter=row.chapter,
-            question_type=row.question_type,
-            difficulty=row.difficulty,
-            marks=row.marks,
-            times_used=row.times_used,
-            last_seen=seen[row.id][0] if row.id in seen else None,
-            assertion_reason=row.assertion_reason,
-        )
-        for row in rows
-    ]
-    recent = {question_id for question_id, (_, is_recent) in seen.items() if is_recent}
-    try:
-        return assemble(blueprint, candidates, seed, recent, class_level=template.class_level)
-    except BankShortage as exc:
-        raise Conflict(
-            exc.message,
-            details={
-                "reason": "bank_short",
-                "shortfalls": [
-                    {
-                        "section": f.section,
-                        "question_type": f.question_type,
-                        "marks_each": f.marks_each,
-                        "unit": f.unit,
-                        "needed": f.needed,
-                        "available": f.available,
-                        "short": f.short,
-                    }
-                    for f in exc.shortfalls
-                ],
-            },
-        ) from None
-
-
-async def generate(
-    db: AsyncSession,
-    actor: Actor,
-    origin: Origin,
-    template_id: uuid.UUID,
-    units: list[str] | None = None,
-    *,
-    now: datetime | None = None,
-    seed: int | None = None,
-) -> schemas.ExamDetail:
-    """Set a paper from the template for the student (status `created`); nothing is spent
-    until the start, but a student with no exams left this month is told now."""
-    at = _now(now)
-    template = await _offered_template(db, actor, template_id)
-    chosen = _chosen_units(template, units)
-    standing = await quota.remaining(db, actor.user_id, at)
-    if await repository.count_unstarted(db, actor.user_id) >= MAX_UNSTARTED:
-        raise Conflict(
-            f"You already have {MAX_UNSTARTED} papers waiting to be started; start one of them"
-            " before setting another.",
-            details={"reason": "too_many_unstarted"},
-        )
-    paper = await build_paper(
-        db, actor.user_id, template, chosen, secrets.randbelow(SEED_LIMIT) if seed is None else seed
-    )
-    ids = [item.question.id for item in paper.questions]
-    questions = await repository.questions_by_id(db, ids)
-    snapshot = [
-        _question_item(item.number, item.section, questions[item.question.id])
-        for item in paper.questions
-    ]
-    exam = await repository.insert_exam(
-        db,
-        student_user_id=actor.user_id,
-        template_id=template.id,
-        subscription_id=standing.subscription_id,
-        student_class=template.class_level,
-        exam_type=template.exam_type,
-        status=ExamStatus.CREATED,
-        template_snapshot=_template_snapshot(template, paper, chosen),
-        questions_snapshot=snapshot,
-        total_marks=sum(item.question.marks for item in paper.questions),
-        duration_minutes=template.duration_minutes,
-        created_at=at,
-        updated_at=at,
-    )
-    await repository.count_use(db, ids)
-    await record(
-        db,
-        "exam.generated",
-        "exam_instance",
-        exam.id,
-        actor=actor,
-        origin=origin,
-        details={
-            "template_id": str(template.id),
-            "seed": paper.seed,
-            "questions": len(snapshot),
-            "total_marks": exam.total_marks,
-            "tolerance": paper.tolerance,
-            "repeated": paper.repeated,
-        },
-    )
-    return await _detail(db, exam)
 
 
 # ---- reading -----------------------------------------------------------------------------
@@ -427,7 +173,7 @@ async def _detail(db: AsyncSession, exam: ExamInstance) -> schemas.ExamDetail:
     units = snapshot.get("units")
     return schemas.ExamDetail(
         **_summary_fields(exam, await _name(db, exam)),
-        sections=_sections(_config_of(snapshot)),
+        sections=sections_of(_config_of(snapshot)),
         units=[str(u) for u in units] if isinstance(units, list) else [],
         questions_shown=shown,
         questions=questions,
@@ -436,11 +182,27 @@ async def _detail(db: AsyncSession, exam: ExamInstance) -> schemas.ExamDetail:
     )
 
 
+async def generate(
+    db: AsyncSession,
+    actor: Actor,
+    origin: Origin,
+    template_id: uuid.UUID,
+    units: list[str] | None = None,
+    *,
+    now: datetime | None = None,
+    seed: int | None = None,
+) -> schemas.ExamDetail:
+    """Set a paper from the template for the student (status `created`); nothing is spent
+    until the start, but a student with no exams left this month is told now."""
+    exam = await generate_exam(db, actor, origin, template_id, units, now=now, seed=seed)
+    return await _detail(db, exam)
+
+
 async def read(db: AsyncSession, actor: Actor, exam_id: uuid.UUID) -> schemas.ExamDetail:
     """The exam for its student, a linked parent or an admin (404 for anyone else)."""
     exam = await repository.exam_by_id(db, exam_id)
     if exam is None:
-        raise _not_found()
+        raise exam_not_found()
     await require_student_access(db, actor, exam.student_user_id, "exam")
     return await _detail(db, exam)
 
@@ -476,7 +238,7 @@ async def _own_exam(db: AsyncSession, actor: Actor, exam_id: uuid.UUID) -> ExamI
     """The actor's exam, locked for this transaction; 404 for anyone else's."""
     exam = await repository.exam_by_id(db, exam_id, lock=True)
     if exam is None or exam.student_user_id != actor.user_id:
-        raise _not_found()
+        raise exam_not_found()
     return exam
 
 
@@ -541,7 +303,7 @@ async def start(
 ) -> schemas.ExamDetail:
     """Start the timer: spends one of the month's exams (403 with the reset date when none
     is left) and shows the paper."""
-    at = _now(now)
+    at = now_or(now)
     exam = await _own_exam(db, actor, exam_id)
     if exam.status is not ExamStatus.CREATED:
         raise Conflict(
@@ -598,7 +360,7 @@ async def save_answer(
 ) -> schemas.AnswerSaved:
     """Save an MCQ choice; a save older than the stored answer or declaration changes
     nothing (and says so: `applied` false)."""
-    at = _now(now)
+    at = now_or(now)
     exam = await _own_exam(db, actor, exam_id)
     item = _item(exam, number)
     if _kind(item) != QuestionType.MCQ.value:
@@ -631,7 +393,7 @@ async def declare_unanswered(
 ) -> schemas.AnswerSaved:
     """Declare a question unattempted (0 marks, no penalty); it clears an older saved
     choice, and a newer choice clears it."""
-    at = _now(now)
+    at = now_or(now)
     exam = await _own_exam(db, actor, exam_id)
     item = _item(exam, number)
     _refuse_unless_running(exam, at)
@@ -708,7 +470,7 @@ async def submit(
     now: datetime | None = None,
 ) -> schemas.ExamDetail:
     """Hand the exam in; MCQs are marked at once. Handing in twice changes nothing."""
-    at = _now(now)
+    at = now_or(now)
     exam = await _own_exam(db, actor, exam_id)
     if exam.status in HANDED_IN:
         return await _detail(db, exam)
@@ -724,7 +486,7 @@ async def submit(
 async def submit_overdue(db: AsyncSession, *, now: datetime | None = None) -> int:
     """Hand in every exam still in progress `GRACE` after its time ran out (the job); how
     many. Each in a savepoint: one that fails is logged and left for the next run."""
-    at = _now(now)
+    at = now_or(now)
     handed = 0
     for exam_id in await repository.overdue_exam_ids(db, at, GRACE, SHORTEST_EXAM, OVERDUE_BATCH):
         try:
