@@ -17,7 +17,7 @@ from lyceum.mathvidya.enums import (
 )
 from lyceum.mathvidya.models.account import AccountToken
 from lyceum.mathvidya.models.base import SCHEMA, MathvidyaBase
-from lyceum.mathvidya.models.evaluation import Evaluation, QuestionMark
+from lyceum.mathvidya.models.evaluation import Evaluation, QuestionMark, ReevaluationRequest
 from lyceum.mathvidya.models.exam_instance import (
     AnswerSheetUpload,
     ExamInstance,
@@ -28,6 +28,7 @@ from lyceum.mathvidya.models.exam_template import ExamTemplate
 from lyceum.mathvidya.models.mapping import ParentStudentMapping
 from lyceum.mathvidya.models.payment import Payment
 from lyceum.mathvidya.models.question import Question
+from lyceum.mathvidya.models.standing import AnalyticsSnapshot, LeaderboardEntry
 from lyceum.mathvidya.models.subscription import Subscription, SubscriptionPlan
 from lyceum.mathvidya.models.system import AuditLog, Holiday, SystemConfig
 from lyceum.mathvidya.models.user import User
@@ -50,14 +51,22 @@ TABLE_NAMES: tuple[str, ...] = (
     "holidays",
     "system_config",
 )
-# Tables the product added beyond the seed's fifteen (issue 15): account tokens, payments.
-PRODUCT_TABLE_NAMES: tuple[str, ...] = ("account_tokens", "payments")
+# Tables the product added beyond the seed's fifteen: account tokens, payments (issue 15);
+# re-evaluation requests, leaderboards, analytics snapshots (issue 16).
+PRODUCT_TABLE_NAMES: tuple[str, ...] = (
+    "account_tokens",
+    "payments",
+    "reevaluation_requests",
+    "leaderboard_entries",
+    "analytics_snapshots",
+)
 
 __all__ = [
     "PRODUCT_TABLE_NAMES",
     "SCHEMA",
     "TABLE_NAMES",
     "AccountToken",
+    "AnalyticsSnapshot",
     "AnswerSheetUpload",
     "AuditLog",
     "Evaluation",
@@ -67,6 +76,7 @@ __all__ = [
     "ExamTemplate",
     "ExamType",
     "Holiday",
+    "LeaderboardEntry",
     "MathvidyaBase",
     "ParentStudentMapping",
     "Payment",
@@ -76,6 +86,7 @@ __all__ = [
     "QuestionMark",
     "QuestionStatus",
     "QuestionType",
+    "ReevaluationRequest",
     "RelationshipType",
     "StudentMCQAnswer",
     "Subscription",

@@ -89,6 +89,13 @@ class Evaluation(TimestampMixin, MathvidyaBase):
         CheckConstraint("marks_awarded BETWEEN 0 AND max_marks", name="marks_awarded_range"),
         CheckConstraint("reassignment_count >= 0", name="reassignment_count_non_negative"),
         CheckConstraint("jsonb_typeof(annotations) = 'array'", name="annotations_is_array"),
+        # The teacher holding an open evaluation holds it until the claim expires (issue 16):
+        # assigned and in-progress evaluations have one, pending and completed ones none.
+        CheckConstraint(
+            "(status IN ('assigned', 'in_progress')) = (claim_expires_at IS NOT NULL)",
+            name="claim_iff_held",
+        ),
+        CheckConstraint("claim_expires_at > assigned_at", name="claim_after_assignment"),
         # The exam's class and type, copied for teacher queues; equal by construction.
         ForeignKeyConstraint(
             ["exam_instance_id", "student_class", "exam_type"],
@@ -179,6 +186,13 @@ class Evaluation(TimestampMixin, MathvidyaBase):
     reassignment_count: Mapped[int] = mapped_column(
         SmallInteger, nullable=False, server_default="0"
     )
+    # Issue 16. The holder's claim: past it, the assignment job gives the evaluation to
+    # someone else. Marking extends it.
+    claim_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The SLA monitor's forecast of completion (from the holder's queue and marking rate),
+    # and when it was made.
+    predicted_completion_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    predicted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     question_marks: Mapped[list[QuestionMark]] = relationship(
         back_populates="evaluation", passive_deletes=True
@@ -235,4 +249,101 @@ class QuestionMark(TimestampMixin, MathvidyaBase):
     evaluation: Mapped[Evaluation] = relationship(back_populates="question_marks")
 
 
-__all__ = ["EVALUATION_STAMPS", "Evaluation", "QuestionMark"]
+REEVALUATION_STATUSES = ("requested", "completed")
+
+
+class ReevaluationRequest(TimestampMixin, MathvidyaBase):
+    """A student's request to have one written question marked again (issue 16): once per
+    question, by a teacher other than the one who marked it, under the plan's SLA."""
+
+    __tablename__ = "reevaluation_requests"
+    __table_args__ = (
+        # Once per question of an evaluation.
+        UniqueConstraint("evaluation_id", "question_number"),
+        between("question_number", 1, MAX_QUESTIONS, name="question_number_range"),
+        CheckConstraint(
+            "status IN (" + ", ".join(f"'{s}'" for s in REEVALUATION_STATUSES) + ")",
+            name="status_known",
+        ),
+        CheckConstraint("char_length(reason) BETWEEN 1 AND 1000", name="reason_length"),
+        not_blank("reason"),
+        CheckConstraint("student_role = 'student'", name="requester_is_student"),
+        CheckConstraint("teacher_role = 'teacher'", name="marker_is_teacher"),
+        # A different pair of eyes: never the teacher who gave the first mark.
+        CheckConstraint(
+            "teacher_user_id IS DISTINCT FROM original_teacher_user_id", name="different_teacher"
+        ),
+        CheckConstraint("sla_deadline > requested_at", name="deadline_after_request"),
+        CheckConstraint(
+            "(status = 'completed') = (completed_at IS NOT NULL AND marks_after IS NOT NULL)",
+            name="completed_with_marks",
+        ),
+        CheckConstraint(
+            "status <> 'completed' OR teacher_user_id IS NOT NULL", name="completed_by_a_teacher"
+        ),
+        CheckConstraint("completed_at >= requested_at", name="completed_after_request"),
+        CheckConstraint("marks_before BETWEEN 0 AND max_marks", name="marks_before_range"),
+        CheckConstraint("marks_after BETWEEN 0 AND max_marks", name="marks_after_range"),
+        CheckConstraint("marks_after * 2 = trunc(marks_after * 2)", name="half_mark_steps"),
+        ForeignKeyConstraint(
+            ["student_user_id", "student_role"],
+            USERS_ID_ROLE,
+            ondelete=RESTRICT,
+            name="fk_reevaluation_requests_student_user_id_users",
+        ),
+        ForeignKeyConstraint(
+            ["teacher_user_id", "teacher_role"],
+            USERS_ID_ROLE,
+            ondelete=RESTRICT,
+            name="fk_reevaluation_requests_teacher_user_id_users",
+        ),
+        # A teacher's open re-marking work, most urgent first.
+        Index(
+            "ix_reevaluation_requests_teacher_open",
+            "teacher_user_id",
+            "sla_deadline",
+            postgresql_where=text("status = 'requested'"),
+        ),
+        Index("ix_reevaluation_requests_student_user_id", "student_user_id"),
+        Index("ix_reevaluation_requests_question_mark_id", "question_mark_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    evaluation_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), fk("evaluations.id", CASCADE), nullable=False
+    )
+    question_mark_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), fk("question_marks.id", CASCADE), nullable=False
+    )
+    question_number: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    student_user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    student_role: Mapped[UserRole] = mapped_column(
+        USER_ROLE, nullable=False, default=UserRole.STUDENT, server_default=UserRole.STUDENT.value
+    )
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, server_default="requested")
+    original_teacher_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), fk("users.id", RESTRICT)
+    )
+    # Null while no other teacher is free; the assignment job retries.
+    teacher_user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    teacher_role: Mapped[UserRole] = mapped_column(
+        USER_ROLE, nullable=False, default=UserRole.TEACHER, server_default=UserRole.TEACHER.value
+    )
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    sla_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    max_marks: Mapped[Decimal] = mapped_column(Numeric(3, 1), nullable=False)
+    marks_before: Mapped[Decimal] = mapped_column(Numeric(3, 1), nullable=False)
+    marks_after: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
+    teacher_comment: Mapped[str | None] = mapped_column(Text)
+
+
+__all__ = [
+    "EVALUATION_STAMPS",
+    "REEVALUATION_STATUSES",
+    "Evaluation",
+    "QuestionMark",
+    "ReevaluationRequest",
+]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from random import Random
 from typing import Any
@@ -35,6 +35,7 @@ SHEET_FORMATS = (
     ("application/pdf", "pdf", 0.15, (150_000, 3_000_000)),
 )
 STAMPS = ("tick", "cross", "half", "circle", "star")
+CLAIM_FLOOR = timedelta(hours=1)
 HUNDRED = Decimal(100)
 CENTS = Decimal("0.01")
 
@@ -307,6 +308,13 @@ def evaluation_row(
         else None,
         "annotations": notes,
         "reassignment_count": reassigned,
+        # A held evaluation's claim: its holder keeps it until the deadline (at least an hour
+        # after it was given to them), as migration 0014 sets for evaluations it finds held.
+        "claim_expires_at": max(deadline, events["assigned"] + CLAIM_FLOOR)
+        if status in ("assigned", "in_progress") and events["assigned"] is not None
+        else None,
+        "predicted_completion_at": None,
+        "predicted_at": None,
         "created_at": exam["submitted_at"],
         "updated_at": last,
     }
