@@ -20,34 +20,12 @@ from playwright.sync_api import Page, expect
 from lyceum.core.operators import demo_password
 from lyceum.mathvidya.demo import demo_email
 from lyceum.mathvidya.enums import UserRole
+from tests.browser.mathvidya_steps import PASSWORD, sign_in, sign_up
 from tests.fixtures.browser import Visit
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a-student-password-1"
 MCQ_PAPER = "Section A: Multiple choice questions"
-
-
-def sign_up(page: Page, kind: str, first: str, email: str) -> None:
-    page.goto("/mathvidya/sign-up")
-    expect(page.locator("body")).to_have_attribute("data-page", "mathvidya-sign-up")
-    page.check(f"input[name=kind][value={kind}]")
-    page.fill("input[name=first_name]", first)
-    page.fill("input[name=last_name]", "Sharma")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    if kind == "students":
-        page.select_option("select[name=student_class]", "X")
-    with page.expect_navigation(url="**/sign-in?next=*"):
-        page.click("#sign-up button[type=submit]")
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/sign-in?next=/mathvidya/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation(url="**/mathvidya/"):
-        page.click("button[type=submit]")
 
 
 def test_a_student_subscribes_takes_a_paper_and_a_linked_parent_reads_it(visit: Visit) -> None:

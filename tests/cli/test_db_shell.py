@@ -77,7 +77,7 @@ def test_the_mathvidya_verification_query_runs_verbatim() -> None:
     # The reference data of migration 0007: seed 003's expected result.
     assert rows["subscription_plans"] == "4"
     assert rows["holidays"] == "26"
-    assert rows["system_config"] == "18"
+    assert rows["system_config"] == "24"
     assert "users" in rows
 
 

@@ -10,13 +10,19 @@ The API, for every Mathvidya test module:
   inserted; the parents it needs (users, templates, exams, questions ...) are created in `db`
   unless their ids are given. A few override keys also shape the row (see `valid_row`).
 - `await add(db, table, **overrides) -> uuid.UUID`: the same row, inserted; its id.
-- Every table of the schema has a builder: the seed's fifteen and the product's two
-  (`account_tokens`, `payments`, migration 0013).
+- Every table of the schema has a builder: the seed's fifteen and the product's five
+  (`account_tokens`, `payments`, migration 0013; `reevaluation_requests`,
+  `leaderboard_entries`, `analytics_snapshots`, migration 0014).
 - Shortcuts: `add_user(db, role)`, `add_plan_id(db, plan_type)` (a look-up: migration 0007
   seeds the four plans), `add_subscription`, `add_question(db, question_type)`,
-  `add_template(db, exam_type)`, `add_exam(db, status)`, `add_evaluation(db, status)`.
+  `add_template(db, exam_type)`, `add_exam(db, status)`, `add_evaluation(db, status)`,
+  `add_marked_evaluation(db, marks)` (a completed evaluation whose marks add up, as the
+  deferred triggers of 0014 demand at commit), `add_reevaluation_request(db, status)`,
+  `add_leaderboard_entry(db)` and `add_analytics_snapshot(db, subject_kind)` (these two
+  return their primary key as a dict: the derived tables have no `id`).
 - `insert_row`, `update_row`, `delete_row`, `fetch_row`, `count_rows`: untyped writes, typed
-  reads, all by the `id` primary key every table has.
+  reads, by the `id` primary key of every table but the two derived ones; `insert_keyed`,
+  `fetch_keyed`, `delete_keyed` work by any primary key (returned as {column: value}).
 - `expect_violation(db, sqlstate, name, statement)`: runs `statement` in a SAVEPOINT, asserts
   it fails with that SQLSTATE and constraint (or column, for NOT NULL) and returns the error;
   the test's transaction stays usable afterwards.
@@ -26,6 +32,12 @@ The SQL helpers, constants and catalog look-ups live in rows_base.py and are re-
 
 Timestamps are fixed instants in 2025 (see the constants below), consistent with each status.
 Rows that must be compared with `created_at` (subscriptions, exams) set it explicitly.
+
+Marks. The builders' completed evaluation (`add_evaluation(db, "completed")`) awards three
+quarters of the written marks with no question marks behind them, and its evaluated exam
+totals what the exam builder says: fine in a test's rolled-back transaction, but the deferred
+triggers `*_marks_add_up` would refuse it at COMMIT (or at `SET CONSTRAINTS ALL IMMEDIATE`).
+A test that needs marks that add up builds them with `add_marked_evaluation`.
 """
 
 from __future__ import annotations
@@ -33,8 +45,8 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import date
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -76,8 +88,10 @@ from tests.mathvidya.rows_base import (
     Row,
     drop_constraints,
     expect_violation,
+    fetch_keyed,
     fetch_row,
     free_basic_plan,
+    insert_keyed,
     insert_row,
     next_number,
     one_row,
@@ -266,6 +280,7 @@ async def _evaluation(db: AsyncSession, o: Row) -> Row:
     assigned = status in ("assigned", "in_progress", "completed")
     started = status in ("in_progress", "completed")
     completed = status == "completed"
+    held = status in ("assigned", "in_progress")
     teacher = o.get("teacher_user_id")
     if assigned and "teacher_user_id" not in o:
         teacher = await add_user(db, "teacher")
@@ -286,6 +301,10 @@ async def _evaluation(db: AsyncSession, o: Row) -> Row:
         "teacher_comments": "Show each step." if completed else None,
         "annotations": [{"page": 1, "x": 0.4, "y": 0.2, "stamp": "tick"}] if started else [],
         "reassignment_count": 0,
+        # The holder's claim (issue 16): held evaluations only, until the SLA deadline.
+        "claim_expires_at": CLAIM_EXPIRES if held else None,
+        "predicted_completion_at": None,
+        "predicted_at": None,
     }
 
 
@@ -435,6 +454,89 @@ async def _payment(db: AsyncSession, o: Row) -> Row:
     }
 
 
+# --- the evaluation workflow's tables (issue 16, migration 0014) ---------------------------------
+
+# A held evaluation's claim runs to the SLA deadline (after assigned_at, as it must be).
+CLAIM_EXPIRES = SLA_DEADLINE
+# A re-evaluation is asked for a day after the marks came back, and due two days later.
+REEVALUATION_REQUESTED = EXAM_EVALUATED + timedelta(days=1)
+REEVALUATION_DEADLINE = REEVALUATION_REQUESTED + timedelta(days=2)
+REEVALUATION_COMPLETED = REEVALUATION_REQUESTED + timedelta(hours=5)
+# The April 2025 board, refreshed after the month; an analytics day and when it was computed.
+LEADERBOARD_MONTH = date(2025, 4, 1)
+LEADERBOARD_REFRESHED = datetime(2025, 5, 1, 2, 0, tzinfo=EXAM_EVALUATED.tzinfo)
+ANALYTICS_DAY = date(2025, 4, 9)
+ANALYTICS_COMPUTED = datetime(2025, 4, 10, 2, 0, tzinfo=EXAM_EVALUATED.tzinfo)
+
+
+async def _reevaluation(db: AsyncSession, o: Row) -> Row:
+    # A student asks for one written question of their completed (marked) evaluation to be
+    # marked again; a teacher other than the first marker has it.
+    if o.get("question_mark_id"):
+        mark_id = o["question_mark_id"]
+    elif o.get("evaluation_id"):
+        mark_id = await add(db, "question_marks", evaluation_id=o["evaluation_id"])
+    else:
+        mark_id = (await add_marked_evaluation(db)).question_mark_ids[0]
+    mark = await one_row(
+        db,
+        "SELECT m.evaluation_id, m.question_number, m.marks_awarded, m.max_marks,"
+        " e.teacher_user_id, x.student_user_id"
+        " FROM mathvidya.question_marks m"
+        " JOIN mathvidya.evaluations e ON e.id = m.evaluation_id"
+        " JOIN mathvidya.exam_instances x ON x.id = e.exam_instance_id WHERE m.id = :id",
+        id=mark_id,
+    )
+    status = o.get("status", "requested")
+    completed = status == "completed"
+    return {
+        "evaluation_id": mark["evaluation_id"],
+        "question_mark_id": mark_id,
+        "question_number": mark["question_number"],
+        "student_user_id": mark["student_user_id"],
+        "reason": "My second step was right: please look at it again.",
+        "status": status,
+        "original_teacher_user_id": mark["teacher_user_id"],
+        "teacher_user_id": o.get("teacher_user_id") or await add_user(db, "teacher"),
+        "requested_at": REEVALUATION_REQUESTED,
+        "sla_deadline": REEVALUATION_DEADLINE,
+        "completed_at": REEVALUATION_COMPLETED if completed else None,
+        "max_marks": mark["max_marks"],
+        "marks_before": mark["marks_awarded"],
+        "marks_after": mark["max_marks"] if completed else None,
+        "teacher_comment": "The second step earns its mark." if completed else None,
+    }
+
+
+async def _leaderboard_entry(db: AsyncSession, o: Row) -> Row:
+    # A class X student first on the April 2025 board.
+    level = o["student_class"] if o.get("student_class") in STUDENT_CLASSES else "X"
+    return {
+        "month": LEADERBOARD_MONTH,
+        "student_class": level,
+        "student_user_id": o.get("student_user_id")
+        or await add_user(db, "student", student_class=level),
+        "rank": 1,
+        "display_name": "Asha V.",
+        "score": Decimal("87.50"),
+        "exams_counted": 2,
+        "refreshed_at": LEADERBOARD_REFRESHED,
+    }
+
+
+async def _analytics_snapshot(db: AsyncSession, o: Row) -> Row:
+    # A student's (or, with subject_kind="teacher", a teacher's) analytics for one day.
+    kind = o.get("subject_kind", "student")
+    role = kind if kind in ("student", "teacher") else "student"
+    return {
+        "subject_kind": kind,
+        "subject_user_id": o.get("subject_user_id") or await add_user(db, role),
+        "computed_for": ANALYTICS_DAY,
+        "payload": {"exams": 2, "units": {UNIT: {"marks": 14, "out_of": 20}}},
+        "computed_at": ANALYTICS_COMPUTED,
+    }
+
+
 Builder = Callable[[AsyncSession, Row], Awaitable[Row]]
 BUILDERS: dict[str, Builder] = {
     "users": _user,
@@ -454,6 +556,9 @@ BUILDERS: dict[str, Builder] = {
     "system_config": _config,
     "account_tokens": _account_token,
     "payments": _payment,
+    "reevaluation_requests": _reevaluation,
+    "leaderboard_entries": _leaderboard_entry,
+    "analytics_snapshots": _analytics_snapshot,
 }
 assert set(BUILDERS) == set(TABLES) | set(PRODUCT_TABLES)
 
@@ -484,6 +589,10 @@ async def valid_row(db: AsyncSession, table_name: str, /, **overrides: Any) -> R
     exam_instances `exam_type`/`student_class` (pick the new template); answer and mark rows
     `question_type` (the kind of question created for them). account_tokens: an unspent
     password reset of a new student; payments: a new parent paying for a new subscription.
+    reevaluation_requests: `status` (requested or completed), on `question_mark_id` (or a new
+    mark of `evaluation_id`, or a new `add_marked_evaluation`), asked by the exam's student,
+    held by a new teacher; leaderboard_entries `student_class`; analytics_snapshots
+    `subject_kind` (the role of the user created for it).
     """
     for key, value in overrides.items():
         if isinstance(value, New):
@@ -493,8 +602,15 @@ async def valid_row(db: AsyncSession, table_name: str, /, **overrides: Any) -> R
 
 
 async def add(db: AsyncSession, table_name: str, /, **overrides: Any) -> uuid.UUID:
-    """Insert `valid_row(db, table_name, **overrides)`; return its id."""
+    """Insert `valid_row(db, table_name, **overrides)`; return its id (tables keyed by `id`:
+    `add_keyed` for the two derived tables)."""
     return await insert_row(db, table_name, await valid_row(db, table_name, **overrides))
+
+
+async def add_keyed(db: AsyncSession, table_name: str, /, **overrides: Any) -> Row:
+    """Insert `valid_row(db, table_name, **overrides)` into any table; return its primary key
+    as {column: value}."""
+    return await insert_keyed(db, table_name, await valid_row(db, table_name, **overrides))
 
 
 async def add_user(db: AsyncSession, role: str = "student", **overrides: Any) -> uuid.UUID:
@@ -550,6 +666,59 @@ async def add_evaluation(db: AsyncSession, status: str = "pending", **overrides:
     return await add(db, "evaluations", status=status, **overrides)
 
 
+class MarkedEvaluation(NamedTuple):
+    """What `add_marked_evaluation` made: ids of the exam, its evaluation and the marks."""
+
+    exam_instance_id: uuid.UUID
+    evaluation_id: uuid.UUID
+    question_mark_ids: list[uuid.UUID]
+
+
+async def add_marked_evaluation(
+    db: AsyncSession, marks: Sequence[Decimal] = (Decimal("2.5"),), **overrides: Any
+) -> MarkedEvaluation:
+    """A completed evaluation whose marks add up, as the deferred triggers of migration 0014
+    check at commit: one SA question mark (out of 3) per entry of `marks`, the evaluation's
+    `marks_awarded` their sum, and its new evaluated board exam totalling its MCQ score plus
+    that sum (with the matching percentage). `overrides` go to the evaluation row."""
+    written = sum(marks, Decimal(0))
+    exam = await valid_row(db, "exam_instances", status="evaluated")
+    exam["total_score"] = exam["mcq_score"] + written
+    exam["percentage"] = percentage(exam["total_score"], exam["total_marks"])
+    exam_id = await insert_row(db, "exam_instances", exam)
+    evaluation_id = await add_evaluation(
+        db, "completed", exam_instance_id=exam_id, marks_awarded=written, **overrides
+    )
+    mark_ids = [
+        await add(db, "question_marks", evaluation_id=evaluation_id, marks_awarded=mark)
+        for mark in marks
+    ]
+    return MarkedEvaluation(exam_id, evaluation_id, mark_ids)
+
+
+async def add_reevaluation_request(
+    db: AsyncSession, status: str = "requested", **overrides: Any
+) -> uuid.UUID:
+    """A student's request to re-mark one question of a new marked evaluation (unless
+    `question_mark_id` or `evaluation_id` is given), held by a new teacher; `status`
+    `completed` adds the new mark (full marks), the time and a comment."""
+    return await add(db, "reevaluation_requests", status=status, **overrides)
+
+
+async def add_leaderboard_entry(db: AsyncSession, **overrides: Any) -> Row:
+    """A new class X student ranked first on the April 2025 board; returns the primary key
+    {month, student_class, student_user_id}."""
+    return await add_keyed(db, "leaderboard_entries", **overrides)
+
+
+async def add_analytics_snapshot(
+    db: AsyncSession, subject_kind: str = "student", **overrides: Any
+) -> Row:
+    """A new student's (or teacher's) analytics for 9 April 2025; returns the primary key
+    {subject_kind, subject_user_id, computed_for}."""
+    return await add_keyed(db, "analytics_snapshots", subject_kind=subject_kind, **overrides)
+
+
 async def assert_refused_by_check(db: AsyncSession, bad: Bad) -> None:
     if bad.table == "subscription_plans":
         await free_basic_plan(db)
@@ -557,17 +726,17 @@ async def assert_refused_by_check(db: AsyncSession, bad: Bad) -> None:
 
     async def attempt() -> None:
         await drop_constraints(db, bad.table, bad.shadowed_by)
-        await insert_row(db, bad.table, row)
+        await insert_keyed(db, bad.table, row)
 
     await expect_violation(db, CHECK_VIOLATION, bad.constraint, attempt)
     # The savepoint kept the transaction usable, and the shadowing checks are back.
-    await insert_row(db, bad.table, await valid_row(db, bad.table))
+    await insert_keyed(db, bad.table, await valid_row(db, bad.table))
 
 
 async def assert_kept_as_given(db: AsyncSession, good: Good) -> None:
     if good.table == "subscription_plans":
         await free_basic_plan(db)
-    row_id = await insert_row(db, good.table, await valid_row(db, good.table, **good.overrides))
-    stored = await fetch_row(db, good.table, row_id)
+    key = await insert_keyed(db, good.table, await valid_row(db, good.table, **good.overrides))
+    stored = await fetch_keyed(db, good.table, key)
     assert stored is not None
     assert {k: stored[k] for k in good.overrides} == good.overrides

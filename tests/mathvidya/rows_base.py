@@ -45,6 +45,7 @@ JSONB_COLUMNS = frozenset(
         "annotations",
         "details",
         "config_value",
+        "payload",
     }
 )
 
@@ -166,6 +167,49 @@ async def delete_row(db: AsyncSession, name: str, row_id: uuid.UUID) -> None:
     await db.execute(delete(target).where(target.c.id == row_id))
 
 
+def primary_key(name: str) -> tuple[str, ...]:
+    """The primary-key columns of table `name`: `("id",)` for all but the two derived tables
+    (leaderboard_entries, analytics_snapshots), which are keyed by what they describe."""
+    return tuple(c.name for c in model_table(name).primary_key.columns)
+
+
+async def insert_keyed(db: AsyncSession, name: str, values: Row) -> Row:
+    """Insert `values` into any table, keyed by `id` or not; return the row's primary key
+    as {column: value} (decoded by the model's types), for `fetch_keyed` and `count_rows`."""
+    key = primary_key(name)
+    target = mv_table(name, *key, *values)
+    statement = insert(target).values(_bind(values)).returning(*(target.c[k] for k in key))
+    inserted = dict((await db.execute(statement)).mappings().one())
+    return await _decoded_key(db, name, inserted)
+
+
+async def _decoded_key(db: AsyncSession, name: str, key: Row) -> Row:
+    # The untyped view returns text-ish values; read the key back through the model's types.
+    target = model_table(name)
+    query = select(*(target.c[k] for k in key))
+    for column_name, value in key.items():
+        query = query.where(target.c[column_name] == value)
+    return dict((await db.execute(query)).mappings().one())
+
+
+async def fetch_keyed(db: AsyncSession, name: str, key: Row) -> Row | None:
+    """The stored row with primary key `key` (from `insert_keyed`), decoded; None if none."""
+    target = model_table(name)
+    query = select(target)
+    for column_name, value in key.items():
+        query = query.where(target.c[column_name] == value)
+    found = (await db.execute(query)).mappings().first()
+    return dict(found) if found is not None else None
+
+
+async def delete_keyed(db: AsyncSession, name: str, key: Row) -> None:
+    target = mv_table(name, *key)
+    query = delete(target)
+    for column_name, value in key.items():
+        query = query.where(target.c[column_name] == value)
+    await db.execute(query)
+
+
 async def fetch_row(db: AsyncSession, name: str, row_id: uuid.UUID) -> Row | None:
     """The stored row, decoded by the model's column types; None if there is none."""
     target = model_table(name)
@@ -222,7 +266,7 @@ async def expect_insert_violation(
     db: AsyncSession, sqlstate: str, name: str | None, table_name: str, values: Row
 ) -> DBAPIError:
     async def attempt() -> None:
-        await insert_row(db, table_name, values)
+        await insert_keyed(db, table_name, values)
 
     return await expect_violation(db, sqlstate, name, attempt)
 
@@ -374,18 +418,22 @@ __all__ = [
     "case_id",
     "catalog_constraints",
     "count_rows",
+    "delete_keyed",
     "delete_row",
     "drop_constraints",
     "expect_insert_violation",
     "expect_violation",
+    "fetch_keyed",
     "fetch_row",
     "free_basic_plan",
+    "insert_keyed",
     "insert_row",
     "model_table",
     "mv_table",
     "next_number",
     "one_row",
     "percentage",
+    "primary_key",
     "scalar",
     "unique_names",
     "unique_suffix",

@@ -1,12 +1,15 @@
-"""The constraint tests cover the whole schema — seed 003's fifteen tables and the two the
-product added (`account_tokens`, `payments`): every named CHECK in the catalog has a row it
-refuses and a row it keeps (a CHECK added without cases fails here), and the factories in
-rows.py, which every Mathvidya test builds on, make rows the database accepts.
+"""The constraint tests cover the whole schema — seed 003's fifteen tables and the five the
+product added (`account_tokens`, `payments`; `reevaluation_requests`, `leaderboard_entries`,
+`analytics_snapshots`): every named CHECK in the catalog has a row it refuses and a row it
+keeps (a CHECK added without cases fails here), and the factories in rows.py, which every
+Mathvidya test builds on, make rows the database accepts.
 
 The UNIQUE and FOREIGN KEY modules carry their own completeness tests.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from sqlalchemy import text
@@ -21,12 +24,16 @@ from tests.mathvidya.rows import (
     TABLES,
     add_evaluation,
     add_exam,
+    add_leaderboard_entry,
     add_question,
+    add_reevaluation_request,
     add_subscription,
     catalog_constraints,
+    fetch_keyed,
     fetch_row,
     free_basic_plan,
-    insert_row,
+    insert_keyed,
+    primary_key,
     valid_row,
 )
 from tests.mathvidya.test_constraints_checks_accounts import BAD_ACCOUNTS, GOOD_ACCOUNTS
@@ -67,7 +74,9 @@ async def test_the_default_row_of_every_table_is_accepted(
     if table == "subscription_plans":
         await free_basic_plan(db_session)
     row = await valid_row(db_session, table)
-    stored = await fetch_row(db_session, table, await insert_row(db_session, table, row))
+    key = await insert_keyed(db_session, table, row)
+    assert set(key) == set(primary_key(table))
+    stored = await fetch_keyed(db_session, table, key)
     assert stored is not None
     assert {k: stored[k] for k in row} == row
 
@@ -91,6 +100,57 @@ async def test_an_evaluation_can_be_made_in_every_status(
     assert evaluation is not None and evaluation["status"] == status
     exam = await fetch_row(db_session, "exam_instances", evaluation["exam_instance_id"])
     assert exam is not None and exam["submitted_at"] == evaluation["submitted_at"]
+
+
+@pytest.mark.parametrize("status", ["pending", "assigned", "in_progress", "completed"])
+async def test_only_a_held_evaluation_is_claimed_and_the_claim_follows_its_assignment(
+    db_session: AsyncSession, status: str
+) -> None:
+    evaluation = await fetch_row(
+        db_session, "evaluations", await add_evaluation(db_session, status)
+    )
+    assert evaluation is not None
+    held = status in ("assigned", "in_progress")
+    assert (evaluation["claim_expires_at"] is not None) == held
+    if held:
+        assert evaluation["claim_expires_at"] > evaluation["assigned_at"]
+    assert evaluation["predicted_completion_at"] is None and evaluation["predicted_at"] is None
+
+
+@pytest.mark.parametrize("status", ["requested", "completed"])
+async def test_a_reevaluation_request_is_the_students_about_a_mark_for_another_teacher(
+    db_session: AsyncSession, status: str
+) -> None:
+    request = await fetch_row(
+        db_session, "reevaluation_requests", await add_reevaluation_request(db_session, status)
+    )
+    assert request is not None and request["status"] == status
+    mark = await fetch_row(db_session, "question_marks", request["question_mark_id"])
+    evaluation = await fetch_row(db_session, "evaluations", request["evaluation_id"])
+    assert mark is not None and evaluation is not None
+    exam = await fetch_row(db_session, "exam_instances", evaluation["exam_instance_id"])
+    assert exam is not None
+    assert mark["evaluation_id"] == evaluation["id"] and evaluation["status"] == "completed"
+    assert request["question_number"] == mark["question_number"]
+    assert request["marks_before"] == mark["marks_awarded"]
+    assert request["student_user_id"] == exam["student_user_id"]
+    assert request["original_teacher_user_id"] == evaluation["teacher_user_id"]
+    assert request["teacher_user_id"] not in (None, evaluation["teacher_user_id"])
+    assert (request["marks_after"] is not None) == (status == "completed")
+
+
+async def test_two_students_share_a_board_and_a_student_has_one_place_a_month(
+    db_session: AsyncSession,
+) -> None:
+    first = await add_leaderboard_entry(db_session)
+    second = await add_leaderboard_entry(db_session, rank=2, display_name="Rohan K.")
+    assert (first["month"], first["student_class"]) == (second["month"], second["student_class"])
+    # Next month's board, and the same student's place on it, is another row.
+    later = await add_leaderboard_entry(
+        db_session, student_user_id=first["student_user_id"], month=date(2025, 5, 1)
+    )
+    assert later["student_user_id"] == first["student_user_id"]
+    assert await fetch_keyed(db_session, "leaderboard_entries", later) is not None
 
 
 @pytest.mark.parametrize("kind", list(QuestionType))

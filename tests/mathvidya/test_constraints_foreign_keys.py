@@ -34,6 +34,7 @@ from tests.mathvidya.rows import (
     expect_insert_violation,
     expect_violation,
     fetch_row,
+    insert_keyed,
     insert_row,
     update_row,
     valid_row,
@@ -83,6 +84,21 @@ DANGLING: dict[str, tuple[str, str, Row]] = {
                                                  "used_by_user_id": New("parent")}),
     "fk_payments_subscription_id_subscriptions": ("payments", "subscription_id", {}),
     "fk_payments_payer_user_id_users": ("payments", "payer_user_id", {}),
+    # The evaluation workflow's tables (migration 0014).
+    "fk_reevaluation_requests_evaluation_id_evaluations": ("reevaluation_requests",
+                                                           "evaluation_id", {}),
+    "fk_reevaluation_requests_question_mark_id_question_marks": ("reevaluation_requests",
+                                                                 "question_mark_id", {}),
+    "fk_reevaluation_requests_student_user_id_users": ("reevaluation_requests",
+                                                       "student_user_id", {}),
+    "fk_reevaluation_requests_teacher_user_id_users": ("reevaluation_requests",
+                                                       "teacher_user_id", {}),
+    "fk_reevaluation_requests_original_teacher_user_id_users": ("reevaluation_requests",
+                                                                "original_teacher_user_id", {}),
+    "fk_leaderboard_entries_student_user_id_users": ("leaderboard_entries", "student_user_id",
+                                                     {}),
+    "fk_analytics_snapshots_subject_user_id_users": ("analytics_snapshots", "subject_user_id",
+                                                     {}),
 }  # fmt: skip
 
 
@@ -97,8 +113,8 @@ async def test_a_reference_to_nothing_is_refused_by_its_key(
         db_session, FOREIGN_KEY_VIOLATION, name, table, row | {column: uuid.uuid4()}
     )
     # The same row, pointing at its real parent, is kept.
-    row_id = await insert_row(db_session, table, row)
-    assert await count_rows(db_session, table, id=row_id) == 1
+    key = await insert_keyed(db_session, table, row)
+    assert await count_rows(db_session, table, **key) == 1
 
 
 async def test_every_foreign_key_has_a_dangling_reference_case(db_session: AsyncSession) -> None:
@@ -118,6 +134,12 @@ WRONG_ROLE: list[tuple[str, Row, str]] = [
        "fk_exam_instances_student_user_id_users") for role in ("teacher", "parent", "admin")),
     *(("evaluations", {"status": "assigned", "teacher_user_id": New(role)},
        "fk_evaluations_teacher_user_id_users") for role in ("student", "parent", "admin")),
+    *(("reevaluation_requests", {"student_user_id": New(role)},
+       "fk_reevaluation_requests_student_user_id_users")
+      for role in ("teacher", "parent", "admin")),
+    *(("reevaluation_requests", {"teacher_user_id": New(role)},
+       "fk_reevaluation_requests_teacher_user_id_users")
+      for role in ("student", "parent", "admin")),
 ]  # fmt: skip
 
 
@@ -147,6 +169,11 @@ ROLE_CHANGES: list[tuple[str, str, Row, str, str]] = [
      "fk_exam_instances_student_user_id_users"),
     ("evaluations", "teacher_user_id", {"status": "assigned"}, "admin",
      "fk_evaluations_teacher_user_id_users"),
+    # A student of their own, not the exam's: the exam and subscription would refuse first.
+    ("reevaluation_requests", "student_user_id", {"student_user_id": New("student")}, "parent",
+     "fk_reevaluation_requests_student_user_id_users"),
+    ("reevaluation_requests", "teacher_user_id", {}, "admin",
+     "fk_reevaluation_requests_teacher_user_id_users"),
 ]  # fmt: skip
 
 
@@ -202,6 +229,8 @@ NOT_NULL_KEY_COLUMNS: list[tuple[str, str]] = [
     ("unanswered_questions", "unit"),
     ("question_marks", "question_type"),
     ("question_marks", "unit"),
+    ("reevaluation_requests", "student_role"),
+    ("reevaluation_requests", "teacher_role"),
 ]
 
 

@@ -22,6 +22,7 @@ from tests.mathvidya.rows import (
     add,
     add_evaluation,
     add_exam,
+    add_keyed,
     add_plan_id,
     add_question,
     add_subscription,
@@ -29,8 +30,10 @@ from tests.mathvidya.rows import (
     add_user,
     catalog_constraints,
     count_rows,
+    delete_keyed,
     delete_row,
     expect_violation,
+    fetch_keyed,
     fetch_row,
     update_row,
 )
@@ -43,7 +46,8 @@ class Link(NamedTuple):
     parent_table: str
     parent_id: uuid.UUID
     child_table: str
-    child_id: uuid.UUID
+    # The child's primary key as {column: value}: `id`, or the derived tables' natural keys.
+    child_key: Row
     column: str
 
 
@@ -57,8 +61,8 @@ def _child_of(
     """Register: a `child_table` row whose `column` names a new `parent_table` row."""
 
     async def build(db: AsyncSession) -> Link:
-        child = await add(db, child_table, **overrides)
-        stored = await fetch_row(db, child_table, child)
+        child = await add_keyed(db, child_table, **overrides)
+        stored = await fetch_keyed(db, child_table, child)
         assert stored is not None and stored[column] is not None
         return Link(parent_table, stored[column], child_table, child, column)
 
@@ -68,7 +72,7 @@ def _child_of(
 def _made_by(name: str, child_table: str, column: str, role: str) -> None:
     async def build(db: AsyncSession) -> Link:
         user = await add_user(db, role)
-        child = await add(db, child_table, **{column: user})
+        child = await add_keyed(db, child_table, **{column: user})
         return Link("users", user, child_table, child, column)
 
     LINKS[name] = build
@@ -115,12 +119,31 @@ _child_of("fk_payments_subscription_id_subscriptions", "subscriptions", "payment
           "subscription_id")  # fmt: skip
 _child_of("fk_payments_payer_user_id_users", "users", "payments", "payer_user_id")
 
+# The evaluation workflow's tables (migration 0014): a request goes with the evaluation and the
+# mark it is about; the people in it stay on record (the first marker and the student are
+# given users of their own, whom nothing else refers to, so this key is the one that refuses);
+# derived rows go with their user.
+_child_of("fk_reevaluation_requests_evaluation_id_evaluations", "evaluations",
+          "reevaluation_requests", "evaluation_id")  # fmt: skip
+_child_of("fk_reevaluation_requests_question_mark_id_question_marks", "question_marks",
+          "reevaluation_requests", "question_mark_id")  # fmt: skip
+_made_by("fk_reevaluation_requests_original_teacher_user_id_users", "reevaluation_requests",
+         "original_teacher_user_id", "teacher")  # fmt: skip
+_made_by("fk_reevaluation_requests_student_user_id_users", "reevaluation_requests",
+         "student_user_id", "student")  # fmt: skip
+_child_of("fk_reevaluation_requests_teacher_user_id_users", "users", "reevaluation_requests",
+          "teacher_user_id")  # fmt: skip
+_child_of("fk_leaderboard_entries_student_user_id_users", "users", "leaderboard_entries",
+          "student_user_id")  # fmt: skip
+_child_of("fk_analytics_snapshots_subject_user_id_users", "users", "analytics_snapshots",
+          "subject_user_id")  # fmt: skip
+
 
 async def _plan_in_use(db: AsyncSession) -> Link:
     # A seeded plan: nothing else in this transaction uses it.
     subscription = await add_subscription(db, "centum")
     return Link("subscription_plans", await add_plan_id(db, "centum"), "subscriptions",
-                subscription, "plan_id")  # fmt: skip
+                {"id": subscription}, "plan_id")  # fmt: skip
 
 
 LINKS["fk_subscriptions_plan_id_subscription_plans"] = _plan_in_use
@@ -157,13 +180,13 @@ async def test_deleting_the_parent_does_what_the_model_declares(
         await expect_violation(
             db_session, await _restrict_sqlstate(db_session), name, delete_parent
         )
-        assert await count_rows(db_session, link.child_table, id=link.child_id) == 1
+        assert await count_rows(db_session, link.child_table, **link.child_key) == 1
         # It was the child holding the parent: without it, the parent goes.
-        await delete_row(db_session, link.child_table, link.child_id)
+        await delete_keyed(db_session, link.child_table, link.child_key)
         await delete_parent()
     else:
         await delete_parent()
-        child = await fetch_row(db_session, link.child_table, link.child_id)
+        child = await fetch_keyed(db_session, link.child_table, link.child_key)
         if action == "CASCADE":
             assert child is None
         else:
@@ -190,10 +213,13 @@ async def _exam_with_everything(db: AsyncSession) -> dict[str, list[uuid.UUID]]:
     children["question_marks"] = [
         await add(db, "question_marks", evaluation_id=evaluation) for _ in range(2)
     ]
+    children["reevaluation_requests"] = [
+        await add(db, "reevaluation_requests", question_mark_id=children["question_marks"][0])
+    ]
     return children
 
 
-async def test_deleting_an_exam_removes_its_sheets_answers_evaluation_and_marks_only(
+async def test_deleting_an_exam_removes_its_sheets_answers_evaluation_marks_and_requests_only(
     db_session: AsyncSession,
 ) -> None:
     doomed = await _exam_with_everything(db_session)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
+from decimal import Decimal
 from typing import NamedTuple
 
 import pytest
@@ -24,6 +25,7 @@ from tests.mathvidya.rows import (
     add,
     add_evaluation,
     add_exam,
+    add_marked_evaluation,
     add_question,
     add_subscription,
     add_template,
@@ -343,6 +345,23 @@ async def _invoice_number(db: AsyncSession) -> Dup:
     return Dup("payments", await valid_row(db, "payments", invoice_number=number),
                [await valid_row(db, "payments", invoice_number=number + "1"),
                 await valid_row(db, "payments", invoice_number=number.lower())])  # fmt: skip
+
+
+# --- the evaluation workflow's tables (migration 0014) --------------------------------------------
+
+
+@case("uq_reevaluation_requests_evaluation_id_question_number")
+async def _one_request_per_question(db: AsyncSession) -> Dup:
+    # A student may ask once per question of an evaluation; every other question, and the same
+    # number in another evaluation, may be asked about too.
+    marked = await add_marked_evaluation(db, [Decimal("1.5"), Decimal(2)])
+    first, second = marked.question_mark_ids
+    await add(db, "reevaluation_requests", question_mark_id=first)
+    duplicate = await valid_row(db, "reevaluation_requests", question_mark_id=first,
+                                reason="Asking again.")  # fmt: skip
+    kept = [await valid_row(db, "reevaluation_requests", question_mark_id=second),
+            await valid_row(db, "reevaluation_requests", question_number=1)]  # fmt: skip
+    return Dup("reevaluation_requests", duplicate, kept)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

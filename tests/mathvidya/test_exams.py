@@ -25,6 +25,7 @@ from lyceum.core.errors import Conflict, Forbidden, InvalidInput
 from lyceum.core.settings import async_url
 from lyceum.mathvidya.enums import UserRole
 from lyceum.mathvidya.repository import exams as repository
+from lyceum.mathvidya.repository.sla import load_calendar
 from lyceum.mathvidya.service import exams as service
 from lyceum.mathvidya.service import quota
 from lyceum.mathvidya.service.audit import SYSTEM, Actor
@@ -471,13 +472,30 @@ async def test_a_board_paper_waits_for_the_teacher_after_its_mcqs_are_marked(
         await service.save_answer(db_session, me, exam.id, 21, "A", now)
     assert written.value.details == {"field": "question_number"}
     done = await service.submit(db_session, me, SYSTEM, exam.id)
-    assert done.status == "submitted" and done.mcq_score == 3
+    assert done.mcq_score == 3
     assert done.total_score is None and done.percentage is None
-    evaluations = await db_session.execute(
-        text("SELECT count(*) FROM mathvidya.evaluations WHERE exam_instance_id = :e"),
-        {"e": exam.id},
-    )
-    assert evaluations.scalar_one() == 0
+    # The written answers go to the teachers: one evaluation, promised within the plan's SLA
+    # in working hours; given to a teacher at once when one is free.
+    held = (
+        await db_session.execute(
+            text(
+                "SELECT status, sla_hours, sla_deadline, submitted_at, teacher_user_id"
+                " FROM mathvidya.evaluations WHERE exam_instance_id = :e"
+            ),
+            {"e": exam.id},
+        )
+    ).one()
+    assigned = held.teacher_user_id is not None
+    assert done.status == ("under_evaluation" if assigned else "submitted")
+    assert held.status == ("assigned" if assigned else "pending")
+    calendar = await load_calendar(db_session)
+    assert held.sla_deadline == calendar.add_working_hours(held.submitted_at, held.sla_hours)
+    # The family sees the promise, and no marks until the whole evaluation is done.
+    assert done.evaluation is not None
+    assert done.evaluation.status == held.status
+    assert done.evaluation.sla_deadline == held.sla_deadline
+    assert done.evaluation.written_marks is None and done.evaluation.sla_met is None
+    assert all(q.teacher_comment is None for q in done.questions)
 
 
 async def test_the_job_hands_in_overdue_exams_once(db_session: AsyncSession) -> None:

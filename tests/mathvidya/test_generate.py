@@ -136,7 +136,7 @@ async def test_small_data_loads_whole(db_session: AsyncSession) -> None:
     assert await _scalar(db_session, "SELECT count(*) FROM mathvidya.audit_logs") == audited
     assert await _scalar(db_session, "SELECT count(*) FROM mathvidya.subscription_plans") == 4
     assert await _scalar(db_session, "SELECT count(*) FROM mathvidya.holidays") == 26
-    assert await _scalar(db_session, "SELECT count(*) FROM mathvidya.system_config") == 18
+    assert await _scalar(db_session, "SELECT count(*) FROM mathvidya.system_config") == 24
 
     run = (
         await db_session.execute(

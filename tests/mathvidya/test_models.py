@@ -1,11 +1,12 @@
 """The ORM side of Mathvidya's models: what Python code writes is what the CHECKs expect
 (None is SQL NULL in JSONB columns), enums come back as enums, relationships load; and the
-product's two models (`AccountToken`, `Payment`, migration 0013) round-trip the same way."""
+product's models (`AccountToken`, `Payment`, migration 0013; `ReevaluationRequest`,
+`LeaderboardEntry`, `AnalyticsSnapshot`, migration 0014) round-trip the same way."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, text
@@ -22,11 +23,21 @@ from lyceum.mathvidya import (
     StudentMCQAnswer,
     SubscriptionPlan,
 )
-from lyceum.mathvidya.models import AccountToken, Payment
+from lyceum.mathvidya.enums import UserRole
+from lyceum.mathvidya.models import (
+    AccountToken,
+    AnalyticsSnapshot,
+    LeaderboardEntry,
+    Payment,
+    ReevaluationRequest,
+)
 from lyceum.mathvidya.models.payment import INVOICE_SEQUENCE
 from tests.mathvidya.rows import (
     PAID,
+    REEVALUATION_DEADLINE,
+    REEVALUATION_REQUESTED,
     add_exam,
+    add_marked_evaluation,
     add_question,
     add_subscription,
     add_user,
@@ -143,3 +154,53 @@ async def test_a_payment_from_the_orm_numbers_its_invoice_from_the_sequence(
     ).scalars()
     amounts = {(p.amount_inr, p.taxable_value_inr + p.gst_inr) for p in stored}
     assert amounts == {(Decimal("4999.00"), Decimal("4999.00"))}
+
+
+async def test_a_reevaluation_request_from_the_orm_takes_the_defaults(
+    db_session: AsyncSession,
+) -> None:
+    marked = await add_marked_evaluation(db_session)
+    mark = await fetch_row(db_session, "question_marks", marked.question_mark_ids[0])
+    evaluation = await fetch_row(db_session, "evaluations", marked.evaluation_id)
+    exam = await fetch_row(db_session, "exam_instances", marked.exam_instance_id)
+    assert mark is not None and evaluation is not None and exam is not None
+    request = ReevaluationRequest(
+        evaluation_id=marked.evaluation_id,
+        question_mark_id=mark["id"],
+        question_number=mark["question_number"],
+        student_user_id=exam["student_user_id"],
+        reason="Step two was right.",
+        original_teacher_user_id=evaluation["teacher_user_id"],
+        requested_at=REEVALUATION_REQUESTED,
+        sla_deadline=REEVALUATION_DEADLINE,
+        max_marks=mark["max_marks"],
+        marks_before=mark["marks_awarded"],
+    )
+    db_session.add(request)
+    await db_session.flush()
+    await db_session.refresh(request)
+    # Waiting for a teacher: the status and both roles are the defaults the CHECKs pin.
+    assert request.status == "requested" and request.teacher_user_id is None
+    assert (request.student_role, request.teacher_role) == (UserRole.STUDENT, UserRole.TEACHER)
+    assert request.created_at is not None and request.updated_at is not None
+
+
+async def test_the_derived_rows_are_found_by_their_natural_keys(db_session: AsyncSession) -> None:
+    student, teacher = await add_user(db_session, "student"), await add_user(db_session, "teacher")
+    computed = datetime(2025, 5, 1, 2, 0, tzinfo=UTC)
+    db_session.add_all(
+        [
+            LeaderboardEntry(month=date(2025, 4, 1), student_class="X", student_user_id=student,
+                             rank=3, display_name="Asha V.", score=Decimal("71.25"),
+                             exams_counted=2, refreshed_at=computed),
+            AnalyticsSnapshot(subject_kind="teacher", subject_user_id=teacher,
+                              computed_for=date(2025, 4, 30), computed_at=computed,
+                              payload={"drift": {"flagged": False, "share": 0.04}}),
+        ]
+    )  # fmt: skip
+    await db_session.flush()
+    db_session.expunge_all()
+    entry = await db_session.get(LeaderboardEntry, (date(2025, 4, 1), "X", student))
+    snapshot = await db_session.get(AnalyticsSnapshot, ("teacher", teacher, date(2025, 4, 30)))
+    assert entry is not None and (entry.rank, entry.score) == (3, Decimal("71.25"))
+    assert snapshot is not None and snapshot.payload == {"drift": {"flagged": False, "share": 0.04}}

@@ -1,6 +1,7 @@
 """Migration 0007's reference data (seed 003): the four plans, 26 holidays and 18 settings
-exactly as specified, the seed's verification query, and a downgrade that removes exactly
-that data."""
+exactly as specified, and the six settings of the evaluation workflow that migration 0014
+(issue 16) added (24 in all); the seed's verification query, and a downgrade that removes
+exactly that data."""
 
 from __future__ import annotations
 
@@ -107,9 +108,25 @@ async def test_the_26_holidays_fall_on_their_real_dates(db_session: AsyncSession
             assert on_day[name, year] == date(year, month, day_of_month)
 
 
-async def test_the_18_settings_hold_the_seeds_values(db_session: AsyncSession) -> None:
+# Migration 0014's settings of the evaluation workflow (docs/mathvidya.md, "Configuration").
+WORKFLOW_SETTINGS = {
+    "upload.signed_url_seconds": 300,
+    "evaluation.claim_hours": 8,
+    "evaluation.prior_minutes_per_evaluation": 40,
+    "sla.reassign_margin_hours": 2,
+    "leaderboard.min_exams": 2,
+    "analytics.drift_threshold": 0.15,
+}
+
+
+async def test_the_24_settings_hold_the_seeds_and_the_workflows_values(
+    db_session: AsyncSession,
+) -> None:
     config = await _config(db_session)
-    assert len(config) == 18
+    assert len(config) == 18 + len(WORKFLOW_SETTINGS) == 24
+    assert {key: config[key] for key in WORKFLOW_SETTINGS} == WORKFLOW_SETTINGS
+    # The numbers are JSON numbers, not strings: the services read them as such.
+    assert all(type(config[key]) is type(value) for key, value in WORKFLOW_SETTINGS.items())
     assert config["sla.working_hours_start"] == "09:00"
     assert config["sla.working_hours_end"] == "18:00"
     assert config["sla.timezone"] == "Asia/Kolkata"
@@ -158,7 +175,7 @@ def test_verification_query_then_downgrade_removes_exactly_the_seeded_rows(
             "users": 0,
             "subscription_plans": 4,
             "holidays": 26,
-            "system_config": 18,
+            "system_config": 24,
         }
         # Rows the admins added later are theirs: the downgrade must leave them.
         looking.execute(
@@ -182,7 +199,7 @@ def test_verification_query_then_downgrade_removes_exactly_the_seeded_rows(
             "users": 0,
             "subscription_plans": 4,
             "holidays": 27,
-            "system_config": 19,
+            "system_config": 25,
         }
 
 
@@ -206,6 +223,7 @@ def test_downgrade_refuses_to_remove_a_plan_someone_subscribed_to(scratch_databa
         with pytest.raises(IntegrityError, match="fk_subscriptions_plan_id_subscription_plans"):
             command.downgrade(config, "0006")
         looking.rollback()
-        # Nothing was half-removed: the failed downgrade rolled back as one transaction.
+        # Each migration runs in its own transaction: 0014's downgrade (its six settings) went
+        # through, and 0007's failed as a whole, so nothing of the seed's data was half-removed.
         assert _counts(looking)["system_config"] == 18
         assert _counts(looking)["holidays"] == 26

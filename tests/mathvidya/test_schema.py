@@ -1,9 +1,11 @@
-"""Mathvidya's schema as the catalog sees it: seed 003's fifteen tables and the two the product
+"""Mathvidya's schema as the catalog sees it: seed 003's fifteen tables and the five the product
 added (issue 15, migration 0013: `account_tokens`, `payments`, and the invoice-number
-sequence), the ten ENUM types, constraint and index counts, the exclusion constraint,
-triggers, delete rules, and a downgrade and upgrade of the migrations on a database of its
-own. Tests about "the seed" hold the fifteen tables to the seed's promises; the product's
-tables are held to the same rules by their own tests."""
+sequence; issue 16, migration 0014: `reevaluation_requests` and the two derived tables
+`leaderboard_entries`, `analytics_snapshots`), the ten ENUM types, constraint and index
+counts, the exclusion constraint, triggers (with 0014's deferred marks triggers), delete
+rules, and a downgrade and upgrade of the migrations on a database of its own. Tests about
+"the seed" hold the fifteen tables to the seed's promises; the product's tables are held to
+the same rules by their own tests."""
 
 from __future__ import annotations
 
@@ -22,6 +24,13 @@ SCHEMA = "mathvidya"
 TABLES = set(SEED_TABLE_NAMES)
 PRODUCT_TABLES = set(PRODUCT_TABLE_NAMES)
 ALL_TABLES = TABLES | PRODUCT_TABLES
+# The derived tables (rewritten whole by their jobs) are keyed by what they describe, not by id.
+DERIVED_KEYS = {
+    "leaderboard_entries": {("month", "date"), ("student_class", "character varying(3)"),
+                            ("student_user_id", "uuid")},
+    "analytics_snapshots": {("subject_kind", "character varying(10)"),
+                            ("subject_user_id", "uuid"), ("computed_for", "date")},
+}  # fmt: skip
 SEQUENCES = {"invoice_number_seq"}
 ENUM_VALUES = {
     "user_role": ["student", "parent", "teacher", "admin"],
@@ -60,6 +69,8 @@ ENUM_COLUMNS = {
     ("evaluations", "status"): "evaluation_status",
     ("question_marks", "question_type"): "question_type",
     ("audit_logs", "actor_role"): "user_role",
+    ("reevaluation_requests", "student_role"): "user_role",
+    ("reevaluation_requests", "teacher_role"): "user_role",
 }
 PARTIAL_INDEXES = {
     "ix_users_role_student_class_active",
@@ -78,6 +89,7 @@ PARTIAL_INDEXES = {
     "ix_evaluations_sla_breached",
     "ex_subscriptions_no_overlapping_active",
     "ix_account_tokens_user_id_purpose_live",
+    "ix_reevaluation_requests_teacher_open",
 }
 GIN_INDEXES = {
     "ix_users_full_name_trgm": "gin_trgm_ops",
@@ -97,6 +109,9 @@ COMPOSITE_INDEXES = {
     "ix_audit_logs_entity": 3,
     "ix_subscriptions_user_id_ends_at": 2,
     "ix_account_tokens_user_id_purpose_live": 2,
+    "ix_reevaluation_requests_teacher_open": 2,
+    "ix_leaderboard_entries_board": 3,
+    "ix_analytics_snapshots_kind_day": 2,
 }
 # Foreign key → (ON DELETE, ON UPDATE) as pg_constraint codes: c cascade, r restrict,
 # n set null, a no action. The seed's tables' keys, then the product's.
@@ -128,19 +143,39 @@ PRODUCT_FOREIGN_KEYS = {
     "fk_account_tokens_used_by_user_id_users": ("n", "a"),
     "fk_payments_subscription_id_subscriptions": ("r", "a"),
     "fk_payments_payer_user_id_users": ("n", "a"),
+    "fk_reevaluation_requests_evaluation_id_evaluations": ("c", "a"),
+    "fk_reevaluation_requests_question_mark_id_question_marks": ("c", "a"),
+    "fk_reevaluation_requests_student_user_id_users": ("r", "a"),
+    "fk_reevaluation_requests_teacher_user_id_users": ("r", "a"),
+    "fk_reevaluation_requests_original_teacher_user_id_users": ("r", "a"),
+    "fk_leaderboard_entries_student_user_id_users": ("c", "a"),
+    "fk_analytics_snapshots_subject_user_id_users": ("c", "a"),
 }
 FOREIGN_KEYS = SEED_FOREIGN_KEYS | PRODUCT_FOREIGN_KEYS
 # The product tables' constraints and indexes by kind: each is named in docs/mathvidya.md.
 PRODUCT_COUNTS = {
     "account_tokens": {"c": 4, "u": 1, "f": 2, "p": 1, "indexes": 2},
     "payments": {"c": 5, "u": 2, "f": 2, "p": 1, "indexes": 2},
+    "reevaluation_requests": {"c": 14, "u": 1, "f": 5, "p": 1, "indexes": 3},
+    "leaderboard_entries": {"c": 6, "f": 1, "p": 1, "indexes": 2},
+    "analytics_snapshots": {"c": 2, "f": 1, "p": 1, "indexes": 1},
 }
-UPDATED_AT_TABLES = TABLES - {"answer_sheet_uploads", "unanswered_questions", "audit_logs"}
+# The seed's twelve tables with updated_at, and the one product table that has it.
+SEED_UPDATED_AT_TABLES = TABLES - {"answer_sheet_uploads", "unanswered_questions", "audit_logs"}
+UPDATED_AT_TABLES = SEED_UPDATED_AT_TABLES | {"reevaluation_requests"}
 # Triggers that must fire even with session_replication_role = replica: tgenabled 'A'.
 ALWAYS_TRIGGERS = {
     "trg_audit_logs_no_update_delete": "audit_logs",
     "trg_audit_logs_no_truncate": "audit_logs",
     "trg_exam_instances_frozen_after_start": "exam_instances",
+}
+# Migration 0014's constraint triggers: a completed evaluation's marks add up, checked at
+# commit. trigger -> what `pg_get_triggerdef` shows between its name and `DEFERRABLE`.
+MARKS_TRIGGERS = {
+    "evaluations_marks_add_up": "AFTER INSERT OR UPDATE ON mathvidya.evaluations",
+    "question_marks_marks_add_up": "AFTER INSERT OR DELETE OR UPDATE ON mathvidya.question_marks",
+    "exam_instances_marks_add_up": "AFTER UPDATE OF total_score, mcq_score, status"
+    " ON mathvidya.exam_instances",
 }
 
 
@@ -180,10 +215,14 @@ async def test_the_product_tables_have_uuid_keys_made_by_the_database(
     db_session: AsyncSession,
 ) -> None:
     keys = await _primary_keys(db_session)
-    _uuid_keys_made_by_the_database(keys, PRODUCT_TABLES)
+    _uuid_keys_made_by_the_database(keys, PRODUCT_TABLES - set(DERIVED_KEYS))
+    # The derived tables' keys are what a row describes, given by the job that writes it.
+    for table, expected in DERIVED_KEYS.items():
+        assert {(column, kind) for name, column, kind, _ in keys if name == table} == expected
+        assert {default for name, *_, default in keys if name == table} == {None}
     # Nothing else: every table of the schema is one of the seed's or one of the product's.
     assert {table for table, *_ in keys} == ALL_TABLES
-    assert len(keys) == len(ALL_TABLES)
+    assert len(keys) == len(ALL_TABLES) + sum(len(key) - 1 for key in DERIVED_KEYS.values())
 
 
 async def test_every_timestamp_is_timestamptz(db_session: AsyncSession) -> None:
@@ -375,7 +414,30 @@ async def test_triggers_and_which_fire_always(db_session: AsyncSession) -> None:
     enabled = {(table, name): mode for table, name, mode in rows}
     expected = {(table, f"trg_{table}_updated_at"): "O" for table in UPDATED_AT_TABLES}
     expected |= {(table, name): "A" for name, table in ALWAYS_TRIGGERS.items()}
+    expected |= {(name.removesuffix("_marks_add_up"), name): "O" for name in MARKS_TRIGGERS}
     assert enabled == expected
+
+
+async def test_the_marks_triggers_are_deferred_constraint_triggers(
+    db_session: AsyncSession,
+) -> None:
+    rows = await _rows(
+        db_session,
+        "SELECT t.tgname, pg_get_triggerdef(t.oid), t.tgdeferrable, t.tginitdeferred,"
+        " k.contype::text, k.condeferrable, k.condeferred FROM pg_trigger t"
+        " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_constraint k ON k.oid = t.tgconstraint"
+        " WHERE c.relnamespace = 'mathvidya'::regnamespace AND NOT t.tgisinternal",
+    )
+    found = {name: rest for name, *rest in rows}
+    assert set(found) == set(MARKS_TRIGGERS)
+    for name, events in MARKS_TRIGGERS.items():
+        definition, *deferral = found[name]
+        assert definition == (
+            f"CREATE CONSTRAINT TRIGGER {name} {events} DEFERRABLE INITIALLY DEFERRED"
+            " FOR EACH ROW EXECUTE FUNCTION mathvidya.check_evaluation_marks()"
+        )
+        # Each is also a constraint of its own ('t'), deferrable and deferred by default.
+        assert deferral == [True, True, "t", True, True]
 
 
 @pytest.mark.slow
@@ -388,6 +450,7 @@ def test_downgrade_to_0005_removes_everything_and_upgrade_restores_it(
         assert {f"relation {table}" for table in ALL_TABLES | SEQUENCES} <= built
         assert {f"type {name}" for name in ENUM_VALUES} <= built
         assert {"function reject_audit_log_change", "function freeze_started_exam"} <= built
+        assert {"function assert_evaluation_marks", "function check_evaluation_marks"} <= built
         command.downgrade(config, "0005")
         assert services.schema_objects(looking, SCHEMA) == set()
         # The schema itself belongs to the platform migration and stays.

@@ -264,6 +264,9 @@ def test_the_open_routes_are_exactly_the_declared_ones() -> None:
         "GET /mathvidya/sign-up",
         "GET /mathvidya/reset-password",
         "POST /api/mathvidya/payments/webhook",
+        # An answer-sheet file through its signed, expiring link (the link's HMAC is the
+        # authorization; no token is read).
+        "GET /api/mathvidya/files/{token}",
     }
 
 

@@ -45,6 +45,7 @@ from lyceum.mathvidya.models import (
     User,
     UserRole,
 )
+from lyceum.mathvidya.models.exam_instance import MAX_UPLOAD_BYTES
 
 if TYPE_CHECKING:
     import typer
@@ -103,11 +104,27 @@ app_spec = AppSpec(
     # Mathvidya's accounts see their home; staff pages are linked from it by role.
     nav=(
         NavLink("Home", "/", ACCOUNT_ROLES),
+        NavLink("Marking", "/marking", (TEACHER_ROLE, ADMIN_ROLE)),
         NavLink("Question bank", "/questions", (TEACHER_ROLE, ADMIN_ROLE)),
+        NavLink("SLA", "/admin/sla", (ADMIN_ROLE,)),
         NavLink("Accounts", "/admin/users", (ADMIN_ROLE,)),
     ),
-    pure_packages=("synthetic", "mathtext", "invoicing", "calendar_ist", "bank", "papers"),
+    pure_packages=(
+        "synthetic",
+        "mathtext",
+        "invoicing",
+        "calendar_ist",
+        "bank",
+        "papers",
+        "sla",
+        "sheets",
+        "analytics",
+    ),
     benchmarks=("mathvidya",),
+    # Answer-sheet uploads (PUT /exams/{id}/answer-sheets/{page}) take up to the table's 5 MiB
+    # ceiling; the route applies `upload.max_file_size_bytes` itself. A path prefix cannot
+    # name the upload route alone, so every /exams route gets this ceiling.
+    body_limits=(("/exams", MAX_UPLOAD_BYTES),),
     generate=_generate,
     tasks=_tasks,
     sign_in=_sign_in,

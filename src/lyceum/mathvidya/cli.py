@@ -13,15 +13,17 @@ commands = typer.Typer(
     no_args_is_help=True,
 )
 
-# Seed 003, "Step 5: Verify Database": the rows its reference-data migration loads.
-EXPECTED_REFERENCE_ROWS = {"subscription_plans": 4, "holidays": 26, "system_config": 18}
+# Seed 003, "Step 5: Verify Database": the rows its reference-data migration loads (0007), plus
+# the six settings of the evaluation workflow (migration 0014): 18 + 6 settings.
+EXPECTED_REFERENCE_ROWS = {"subscription_plans": 4, "holidays": 26, "system_config": 24}
 
 
 @commands.command()
 def verify() -> None:
     """Seed 003's "Verify Database" step: every table of schema mathvidya with its rows, and
-    the reference data checked against the seed (4 plans, 26 holidays, 18 settings). Exits 1
-    when a table is missing or the reference data differs."""
+    the reference data checked against the migrations (4 plans, 26 holidays, 24 settings: the
+    seed's 18 and the evaluation workflow's 6). Exits 1 when a table is missing or the
+    reference data differs."""
     from lyceum.core.db.engine import close_db_sync
     from lyceum.core.db.inspect import inspect_schema
     from lyceum.mathvidya.models import SCHEMA, TABLE_NAMES

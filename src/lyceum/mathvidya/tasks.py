@@ -48,6 +48,9 @@ def blueprint() -> Blueprint:
     async def submit_overdue_exams(timestamp: int) -> int:
         return await submit_overdue_exams_now()
 
+    _standing_jobs(jobs)  # issue 16: leaderboard refresh, nightly analytics, monthly reports
+    _evaluation_jobs(jobs)  # issue 16: SLA monitor (assignment, reassignment, breaches, notices)
+
     return jobs
 
 
@@ -58,6 +61,97 @@ async def submit_overdue_exams_now() -> int:
     if handed_in:
         logger.info("handed in %d overdue exams", handed_in)
     return handed_in
+
+
+# ---- issue 16: leaderboards, analytics, monthly reports -------------------------------------
+# Schedules (India time): the boards every `leaderboard.refresh_interval_minutes` (30), the
+# analytics at `analytics.refresh_schedule` (02:00), the parents' reports on the 1st at 06:00.
+# Crons are fixed when the worker starts; a changed setting takes a code change here.
+LEADERBOARD_CRON = "*/30 * * * *"
+ANALYTICS_CRON = "0 2 * * *"
+MONTHLY_REPORT_CRON = "0 6 1 * *"
+
+
+def _standing_jobs(jobs: Blueprint) -> None:
+    @periodic(jobs, cron=LEADERBOARD_CRON, timezone=TIMEZONE, periodic_id="leaderboards")
+    @jobs.task(name="refresh_leaderboards")
+    async def refresh_leaderboards(timestamp: int) -> int:
+        return await refresh_leaderboards_now()
+
+    @periodic(jobs, cron=ANALYTICS_CRON, timezone=TIMEZONE, periodic_id="analytics")
+    @jobs.task(name="aggregate_analytics")
+    async def aggregate_analytics(timestamp: int) -> int:
+        return await aggregate_analytics_now()
+
+    @periodic(jobs, cron=MONTHLY_REPORT_CRON, timezone=TIMEZONE, periodic_id="monthly_reports")
+    @jobs.task(name="send_monthly_reports")
+    async def send_monthly_reports(timestamp: int) -> int:
+        return await send_monthly_reports_now()
+
+
+async def refresh_leaderboards_now(now: datetime | None = None) -> int:
+    """One run of `mathvidya:refresh_leaderboards` (its own session, committed): the rows
+    written over all classes and months refreshed. Idempotent: the months are rewritten."""
+    from lyceum.mathvidya.service import leaderboard
+
+    async with get_session() as db:
+        summaries = await leaderboard.refresh(db, now or datetime.now(UTC))
+    written = sum(sum(summary.entries.values()) for summary in summaries)
+    logger.info("leaderboards refreshed: %s", [s.model_dump() for s in summaries])
+    return written
+
+
+async def aggregate_analytics_now(now: datetime | None = None) -> int:
+    """One run of `mathvidya:aggregate_analytics`: snapshots written for India's day (a rerun
+    the same day overwrites them). Returns students + teachers."""
+    from lyceum.mathvidya.service import analytics
+
+    async with get_session() as db:
+        summary = await analytics.aggregate(db, now or datetime.now(UTC))
+    logger.info(
+        "analytics for %s: %d students, %d teachers",
+        summary.day,
+        summary.students,
+        summary.teachers,
+    )
+    return summary.students + summary.teachers
+
+
+async def send_monthly_reports_now(now: datetime | None = None) -> int:
+    """One run of `mathvidya:send_monthly_reports`: last month's report e-mails enqueued (a
+    rerun enqueues none: each has a dedupe key)."""
+    from lyceum.mathvidya.service import reports
+
+    async with get_session() as db:
+        sent = await reports.send_monthly_reports(db, now or datetime.now(UTC))
+    logger.info("monthly reports announced: %d", sent)
+    return sent
+
+
+# ---- issue 16: the SLA monitor --------------------------------------------------------------
+# Every 5 minutes: expired claims taken back, pending evaluations and re-evaluations assigned,
+# forecast breaches moved, forecasts stored, breaches recorded once, holders warned once
+# (messages go through the outbox, which the platform's delivery job sends).
+SLA_MONITOR_CRON = "*/5 * * * *"
+
+
+def _evaluation_jobs(jobs: Blueprint) -> None:
+    @periodic(jobs, cron=SLA_MONITOR_CRON, timezone=TIMEZONE, periodic_id="sla_monitor")
+    @jobs.task(name="monitor_sla")
+    async def monitor_sla(timestamp: int) -> int:
+        return await monitor_sla_now()
+
+
+async def monitor_sla_now(now: datetime | None = None) -> int:
+    """One run of `mathvidya:monitor_sla` in its own session (committed): how many things it
+    changed (0 on a rerun with nothing new, or when another worker holds the run)."""
+    from lyceum.mathvidya.service import sla_monitor
+
+    async with get_session() as db:
+        run = await sla_monitor.run(db, now=now or datetime.now(UTC))
+    if run.changed:
+        logger.info("SLA monitor: %s", run)
+    return run.changed
 
 
 __all__ = ["EXPIRE_CRON", "OVERDUE_CRON", "TIMEZONE", "blueprint", "submit_overdue_exams_now"]

@@ -22,6 +22,7 @@ follow the API's ownership rule (`service.ownership`): a paper the person may no
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,7 @@ from lyceum.core.auth import request_settings
 from lyceum.core.pages import json_island, page_user, render
 from lyceum.core.principal import Principal
 from lyceum.mathvidya import mathtext
+from lyceum.mathvidya.calendar_ist import IST
 from lyceum.mathvidya.demo import DEMO_ACCOUNTS
 from lyceum.mathvidya.dependencies import MathvidyaSession, account_of, page_account
 from lyceum.mathvidya.enums import (
@@ -53,6 +55,7 @@ from lyceum.mathvidya.schemas.accounts import UserListParams
 from lyceum.mathvidya.schemas.exams import ExamDetail, QuestionView
 from lyceum.mathvidya.service import (
     accounts,
+    answer_sheets,
     catalogue,
     exams,
     family,
@@ -108,7 +111,15 @@ def _context(name: str, title: str, views: dict[str, Any] | None = None) -> dict
         "page_data": _island(views or {}),
         "status_words": STATUS_WORDS,
         "exam_type_words": EXAM_TYPE_WORDS,
+        "ist": ist_text,
     }
+
+
+def ist_text(at: datetime | None) -> str:
+    """A moment as families and teachers in India read it: "Mon 09 Nov 2026, 14:30 IST"."""
+    if at is None:
+        return "\u2013"
+    return at.astimezone(IST).strftime("%a %d %b %Y, %H:%M IST")
 
 
 def maths(text: str | None) -> Markup:
@@ -258,6 +269,7 @@ async def exam_page(
         taking=taking,
         finished=detail.status
         in (ExamStatus.SUBMITTED, ExamStatus.UNDER_EVALUATION, ExamStatus.EVALUATED),
+        sheets=await answer_sheets.for_exam_page(db, actor, detail.id),
     )
     return render(request, "mathvidya/exam.html", context)
 
@@ -427,7 +439,13 @@ def router() -> APIRouter:
             name=name,
             dependencies=dependencies,
         )
+    from lyceum.mathvidya.pages import marking  # issue 16: queue, marking screen, SLA
+
+    pages.include_router(marking.router())
+    from lyceum.mathvidya.pages import standing  # issue 16: leaderboard, progress, teachers
+
+    pages.include_router(standing.router())
     return pages
 
 
-__all__ = ["EXAM_TYPE_WORDS", "STATUS_WORDS", "maths", "router"]
+__all__ = ["EXAM_TYPE_WORDS", "STATUS_WORDS", "ist_text", "maths", "router"]

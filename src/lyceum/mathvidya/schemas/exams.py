@@ -98,6 +98,10 @@ class QuestionView(BaseModel):
     explanation: str | None = None
     is_correct: bool | None = None
     marks_awarded: Decimal | None = None
+    # A written question once its evaluation is complete: the teacher's stamp and comment
+    # (`marks_awarded` then holds the teacher's mark).
+    stamp: str | None = None
+    teacher_comment: str | None = None
 
 
 class ExamSummary(BaseModel):
@@ -121,6 +125,20 @@ class ExamSummary(BaseModel):
     percentage: Decimal | None
 
 
+class ExamEvaluationView(BaseModel):
+    """Where the teacher's marking of the written answers stands, as the family sees it."""
+
+    status: str = Field(description="pending, assigned, in_progress or completed.")
+    # The promise: marked by this moment (the plan's SLA in working hours from the hand-in).
+    sla_deadline: datetime
+    sla_hours: int
+    completed_at: datetime | None
+    sla_met: bool | None = Field(description="Whether it was marked by the deadline (once marked).")
+    written_marks: Decimal | None
+    written_max_marks: Decimal
+    teacher_comments: str | None
+
+
 class ExamDetail(ExamSummary):
     model_config = ConfigDict(json_schema_extra={"description": "An exam with its paper."})
 
@@ -131,6 +149,8 @@ class ExamDetail(ExamSummary):
     questions: list[QuestionView]
     answered: int
     declared_unanswered: int
+    # Exams with written questions, once handed in; null before (and for MCQ-only papers).
+    evaluation: ExamEvaluationView | None = None
 
 
 class AnswerSaved(BaseModel):
@@ -150,6 +170,7 @@ __all__ = [
     "CreateExam",
     "DeclareUnanswered",
     "ExamDetail",
+    "ExamEvaluationView",
     "ExamSummary",
     "Option",
     "QuestionView",

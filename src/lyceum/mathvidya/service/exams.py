@@ -27,7 +27,8 @@ way round).
 
 Marking. At hand-in every saved MCQ is marked against the key (1 mark right, 0 wrong, no
 negative marking) in one UPDATE; an MCQ-only exam is then `evaluated` with its total and
-percentage; any other is `submitted` and waits for a teacher (Mathvidya II).
+percentage; any other is `submitted` and goes to the teachers (`service.evaluations`:
+assigned at once when a teacher has room).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from lyceum.mathvidya.enums import ExamStatus, QuestionType, UserRole
 from lyceum.mathvidya.models import ExamInstance
 from lyceum.mathvidya.repository import exams as repository
 from lyceum.mathvidya.schemas import exams as schemas
-from lyceum.mathvidya.service import quota
+from lyceum.mathvidya.service import evaluations, quota
 from lyceum.mathvidya.service.audit import SYSTEM, Actor, Origin, record
 from lyceum.mathvidya.service.exam_generation import (
     MAX_UNSTARTED,
@@ -128,7 +129,7 @@ def _kind(item: dict[str, Any]) -> str:
 
 
 def _question_view(
-    item: dict[str, Any], answer: Any, declared: bool, handed_in: bool
+    item: dict[str, Any], answer: Any, declared: bool, handed_in: bool, mark: Any = None
 ) -> schemas.QuestionView:
     raw_id = item.get("question_id")
     view: dict[str, Any] = {
@@ -151,7 +152,25 @@ def _question_view(
         if answer is not None:
             view["is_correct"] = answer.is_correct
             view["marks_awarded"] = answer.marks_awarded
+        if mark is not None:
+            view["marks_awarded"] = mark.marks_awarded
+            view["stamp"] = mark.stamp
+            view["teacher_comment"] = mark.teacher_comment
     return schemas.QuestionView.model_validate(view)
+
+
+def _evaluation_view(evaluation: Any) -> schemas.ExamEvaluationView:
+    done = evaluation.completed_at
+    return schemas.ExamEvaluationView(
+        status=evaluation.status.value,
+        sla_deadline=evaluation.sla_deadline,
+        sla_hours=evaluation.sla_hours,
+        completed_at=done,
+        sla_met=None if done is None else done <= evaluation.sla_deadline,
+        written_marks=evaluation.marks_awarded if done is not None else None,
+        written_max_marks=evaluation.max_marks,
+        teacher_comments=evaluation.teacher_comments if done is not None else None,
+    )
 
 
 async def _detail(db: AsyncSession, exam: ExamInstance) -> schemas.ExamDetail:
@@ -159,13 +178,24 @@ async def _detail(db: AsyncSession, exam: ExamInstance) -> schemas.ExamDetail:
     handed_in = exam.status in HANDED_IN
     questions: list[schemas.QuestionView] = []
     answered = declared_count = 0
+    evaluation = await repository.evaluation_of(db, exam.id) if handed_in else None
+    # The teacher's marks are shown once the whole evaluation is complete, never half-way.
+    marks = (
+        await repository.written_marks(db, evaluation.id)
+        if evaluation is not None and evaluation.completed_at is not None
+        else {}
+    )
     if shown:
         answers = await repository.answers(db, exam.id)
         declared = await repository.declarations(db, exam.id)
         answered, declared_count = len(answers), len(declared)
         questions = [
             _question_view(
-                item, answers.get(int(item["number"])), int(item["number"]) in declared, handed_in
+                item,
+                answers.get(int(item["number"])),
+                int(item["number"]) in declared,
+                handed_in,
+                marks.get(int(item["number"])),
             )
             for item in exam.questions_snapshot
         ]
@@ -179,6 +209,7 @@ async def _detail(db: AsyncSession, exam: ExamInstance) -> schemas.ExamDetail:
         questions=questions,
         answered=answered,
         declared_unanswered=declared_count,
+        evaluation=_evaluation_view(evaluation) if evaluation is not None else None,
     )
 
 
@@ -458,6 +489,10 @@ async def _hand_in(
             "declared_unanswered": len(declared),
         },
     )
+    if not mcq_only:
+        # Issue 16: the written answers go to a teacher (or wait, pending, for one).
+        await evaluations.create_for_exam(db, finished, now=at, origin=origin)
+        finished = await repository.exam_by_id(db, exam.id) or finished
     return finished
 
 

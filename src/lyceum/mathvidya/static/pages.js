@@ -165,6 +165,15 @@
           .then(function () { window.location.reload(); }, fail);
       });
     }
+    // A marked written question: the student may ask, once, for another teacher to mark it.
+    on("form[data-remark]", "submit", function (event) {
+      event.preventDefault();
+      var form = event.currentTarget;
+      busy(form.querySelector("button"), L.api(API + "/exams/" + info.id + "/reevaluations", {
+        method: "POST",
+        json: { question_number: Number(form.dataset.remark), reason: formValues(form).reason },
+      })).then(function () { window.location.reload(); }, fail);
+    });
     if (!info.taking) return;
     var paper = document.getElementById("paper");
     var pending = readPending(info.id);
@@ -272,8 +281,12 @@
 
     document.getElementById("submit-exam").addEventListener("click", function (event) {
       var button = event.currentTarget;
-      var unanswered = paper.querySelectorAll(".question").length
-        - paper.querySelectorAll('input[type="radio"]:checked').length;
+      // MCQs with no choice and not declared unanswered; written answers are on paper.
+      var unanswered = Array.prototype.filter.call(paper.querySelectorAll(".question"), function (q) {
+        var declared = q.querySelector("[data-unanswered]");
+        return q.querySelector('input[type="radio"]') && !q.querySelector('input[type="radio"]:checked')
+          && !(declared && declared.checked);
+      }).length;
       if (unanswered > 0 && !window.confirm(unanswered + " question(s) have no answer. Hand in anyway?")) return;
       busy(button, flush().then(function () {
         return L.api(API + "/exams/" + info.id + "/submit", { method: "POST" });

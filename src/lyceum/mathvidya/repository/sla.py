@@ -1,0 +1,43 @@
+"""The SLA engine's inputs from the database: the `sla.*` and `evaluation.*` settings in
+`system_config` and every row of `holidays` (parsing and defaults live in the pure
+`lyceum.mathvidya.sla.settings`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lyceum.mathvidya.models import Holiday, SystemConfig
+from lyceum.mathvidya.sla.calendar import WorkingCalendar
+from lyceum.mathvidya.sla.settings import (
+    CALENDAR_KEYS,
+    SETTINGS_KEYS,
+    SlaSettings,
+    calendar_from_config,
+)
+
+
+async def _config(db: AsyncSession, keys: tuple[str, ...]) -> dict[str, Any]:
+    rows = await db.execute(
+        select(SystemConfig.config_key, SystemConfig.config_value).where(
+            SystemConfig.config_key.in_(keys)
+        )
+    )
+    return {key: value for key, value in rows}
+
+
+async def load_calendar(db: AsyncSession) -> WorkingCalendar:
+    """The working calendar as configured now, with every holiday in the table."""
+    values = await _config(db, CALENDAR_KEYS)
+    holidays = (await db.execute(select(Holiday.holiday_date).distinct())).scalars().all()
+    return calendar_from_config(values, holidays)
+
+
+async def load_sla_settings(db: AsyncSession) -> SlaSettings:
+    """The workflow's numbers as configured now (the seeded value for a missing key)."""
+    return SlaSettings.from_config(await _config(db, SETTINGS_KEYS))
+
+
+__all__ = ["load_calendar", "load_sla_settings"]
