@@ -28,11 +28,22 @@ async def _config(db: AsyncSession, keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: value for key, value in rows}
 
 
+# Calendars already built in this process, by their settings and holidays (a calendar is a
+# frozen, hashable value): the settings are read on every call, but an unchanged calendar's
+# table of working days is built once, not on every queue page. A few at most (a changed
+# setting or holiday makes a new one); cleared when it grows past that.
+_BUILT: dict[WorkingCalendar, WorkingCalendar] = {}
+_MAX_BUILT = 8
+
+
 async def load_calendar(db: AsyncSession) -> WorkingCalendar:
     """The working calendar as configured now, with every holiday in the table."""
     values = await _config(db, CALENDAR_KEYS)
     holidays = (await db.execute(select(Holiday.holiday_date).distinct())).scalars().all()
-    return calendar_from_config(values, holidays)
+    calendar = calendar_from_config(values, holidays)
+    if calendar not in _BUILT and len(_BUILT) >= _MAX_BUILT:
+        _BUILT.clear()
+    return _BUILT.setdefault(calendar, calendar)
 
 
 async def load_sla_settings(db: AsyncSession) -> SlaSettings:

@@ -141,6 +141,15 @@
   }
 
   function reassigning() {
+    var options = document.getElementById("teacher-options");
+    if (options) {
+      document.querySelectorAll("form[data-reassign] select").forEach(function (select) {
+        var holder = select.closest("form").dataset.holder;
+        options.content.querySelectorAll("option").forEach(function (option) {
+          if (option.value !== holder) select.appendChild(option.cloneNode(true));
+        });
+      });
+    }
     on("form[data-reassign]", "submit", function (event) {
       event.preventDefault();
       var form = event.currentTarget;
