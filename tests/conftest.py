@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -38,14 +39,20 @@ from tests.fixtures.services import (
 )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `make test` (pytest-xdist, `--dist loadgroup`) a module's tests run on one worker,
-    and the browser tests, which share one live site, all on one: module- and package-scoped
-    fixtures are built once, as in a serial run. Without xdist the mark does nothing."""
-    for item in items:
-        path = item.path.relative_to(REPO_ROOT)
-        group = "tests/browser" if path.parts[:2] == ("tests", "browser") else path.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `make test` (pytest-xdist) a module's tests run on one worker, and the browser
+    tests, which share one live site, all on one: module- and package-scoped fixtures are built
+    once, as in a serial run. A scheduler of our own, because `--dist loadgroup`'s marks no
+    longer reach the scheduler under pytest 9 (xdist appends the group to `item._nodeid`,
+    which pytest 9's `nodeid` no longer reads)."""
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class ModuleScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped here
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "tests/browser" if module.startswith("tests/browser/") else module
+
+    return ModuleScheduling(config, log)
 
 
 def pytest_report_header() -> str:
