@@ -21,7 +21,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from PIL import Image
-from pypdf import PdfWriter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +37,7 @@ from tests.mathvidya.rows import (
     add_exam,
     add_user,
 )
+from tests.mathvidya.test_sheet_sniff import pdf
 
 API = "/api/mathvidya"
 # Evaluations a teacher holds carry a claim (migration 0014).
@@ -50,15 +50,6 @@ def photo(seed: int = 0, kind: str = "JPEG") -> bytes:
         image.putpixel((x, (x * 3 + seed) % 280), (10, 10, 90))
     out = io.BytesIO()
     image.save(out, kind)
-    return out.getvalue()
-
-
-def pdf(pages: int) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(595, 842)
-    out = io.BytesIO()
-    writer.write(out)
     return out.getvalue()
 
 

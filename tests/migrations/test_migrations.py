@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
@@ -16,7 +18,7 @@ from sqlalchemy.engine import URL
 from lyceum.apps import SCHEMAS
 from lyceum.core.settings import sync_url
 from tests.conftest import alembic_config
-from tests.fixtures.services import REPO_ROOT
+from tests.fixtures.services import REPO_ROOT, migration_connections, scratch_database
 
 
 def test_one_linear_history_with_a_single_head() -> None:
@@ -47,16 +49,28 @@ def _schemas(url: URL) -> set[str]:
 
 @pytest.mark.slow
 def test_upgrade_downgrade_base_upgrade_round_trip(database_url: URL) -> None:
-    config = alembic_config()
-    assert _schemas(database_url) == set(SCHEMAS)
-    command.downgrade(config, "base")
-    assert _schemas(database_url) == set()
-    command.upgrade(config, "+1")
-    assert _schemas(database_url) == set(SCHEMAS)
-    command.upgrade(config, "head")
-    command.downgrade(config, "-1")
-    command.upgrade(config, "head")
-    assert _schemas(database_url) == set(SCHEMAS)
+    # On a database of its own: rebuilding every schema under the worker's session database
+    # would give its types new OIDs, and other tests' pooled connections (which remember the
+    # old ones) would fail with "cache lookup failed for type".
+    with (
+        scratch_database(database_url, "round_trip") as url,
+        migration_connections(url) as (config, migrating, _looking),
+    ):
+
+        def step(move: Callable[[Config, str], None], target: str) -> None:
+            move(config, target)
+            migrating.commit()
+
+        step(command.upgrade, "head")
+        assert _schemas(url) == set(SCHEMAS)
+        step(command.downgrade, "base")
+        assert _schemas(url) == set()
+        step(command.upgrade, "+1")
+        assert _schemas(url) == set(SCHEMAS)
+        step(command.upgrade, "head")
+        step(command.downgrade, "-1")
+        step(command.upgrade, "head")
+        assert _schemas(url) == set(SCHEMAS)
 
 
 def test_models_and_migrations_do_not_drift(database_url: URL) -> None:

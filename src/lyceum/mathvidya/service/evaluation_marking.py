@@ -62,6 +62,17 @@ def _require_started(evaluation: Evaluation) -> None:
         )
 
 
+async def _being_marked(
+    db: AsyncSession, actor: Actor, evaluation_id: uuid.UUID
+) -> tuple[Evaluation, ExamInstance]:
+    """The caller's started evaluation and its exam (what saving a mark and completing need)."""
+    evaluation = await _held(db, actor, evaluation_id)
+    _require_started(evaluation)
+    exam = await repository.exam_by_id(db, evaluation.exam_instance_id)
+    assert exam is not None
+    return evaluation, exam
+
+
 async def _renewed_claim(db: AsyncSession, at: datetime) -> datetime:
     calendar = await load_calendar(db)
     settings = await load_sla_settings(db)
@@ -141,10 +152,7 @@ async def save_mark(
 ) -> schemas.MarkSaved:
     """Give one written question its mark, stamp and comment (replacing any before)."""
     at = now_or(now)
-    evaluation = await _held(db, actor, evaluation_id)
-    _require_started(evaluation)
-    exam = await repository.exam_by_id(db, evaluation.exam_instance_id)
-    assert exam is not None
+    evaluation, exam = await _being_marked(db, actor, evaluation_id)
     item = written_item(exam, number)
     maximum = Decimal(int(item.get("marks", 0)))
     marks = half_marks(body.marks, maximum, "marks")
@@ -219,10 +227,7 @@ async def complete(
 ) -> schemas.EvaluationDetail:
     """Finish the marking: totals and percentage, the SLA verdict, the family told."""
     at = now_or(now)
-    evaluation = await _held(db, actor, evaluation_id)
-    _require_started(evaluation)
-    exam = await repository.exam_by_id(db, evaluation.exam_instance_id)
-    assert exam is not None
+    evaluation, exam = await _being_marked(db, actor, evaluation_id)
     declared = await exam_rows.declarations(db, exam.id)
     marks = await repository.question_marks(db, evaluation.id)
     written = written_items(exam)
