@@ -24,12 +24,10 @@ up: $(STAMP)  ## Run everything: embedded PostgreSQL, migrations, demo data, API
 	@$(BIN)/lyceum up
 
 test: $(STAMP)  ## The whole test suite (embedded PostgreSQL unless DATABASE_URL is set)
-	@# Workers (pytest-xdist), each with its own database and Redis; a module's tests
+	@# A worker per core (pytest-xdist), each with its own database and Redis; a module's tests
 	@# (and the browser package) stay on one worker, so module fixtures are built once. Tests
 	@# marked `serial` (probe migrations in the checkout, the OpenAPI contract) run afterwards.
-	@# One worker more than the cores: many tests wait on a server, a worker process or a
-	@# browser they started, and two workers left a 2-core machine a quarter idle.
-	@$(BIN)/pytest -n $$(( $$(nproc 2>/dev/null || echo 2) + 1 )) --dist loadgroup -m "not serial"
+	@$(BIN)/pytest -n auto --dist loadgroup -m "not serial"
 	@$(BIN)/pytest -m serial
 
 lint: $(STAMP)  ## ruff, mypy and the import contracts

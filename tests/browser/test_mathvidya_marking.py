@@ -172,9 +172,11 @@ def test_an_uploaded_paper_is_marked_and_the_family_reads_the_marks(
 
 
 async def _crowd_a_teacher_before_a_deadline(database_url: str) -> tuple[str, str, datetime]:
-    """An assigned evaluation given to the slowest teacher, with five started ones of theirs
-    ahead of it, due (on the next working morning) later than the fastest free teacher would
-    finish it and sooner than its holder will. Returns its exam, its holder and that morning."""
+    """An assigned evaluation held by the slowest teacher behind five started ones of theirs,
+    due (on the next working morning) later than the fastest other teacher, emptied of work,
+    would finish it and sooner than its holder will. Every other open evaluation is held, and
+    every claim runs past the deadline, so the monitor's run has nothing to do before the move
+    but forecast. Returns its exam, its holder's address and that morning."""
     engine = create_async_engine(async_url(make_url(database_url)), poolclass=pool.NullPool)
     try:
         async with AsyncSession(engine) as db:
@@ -183,6 +185,9 @@ async def _crowd_a_teacher_before_a_deadline(database_url: str) -> tuple[str, st
             morning = calendar.next_working_moment(datetime.now(UTC) + timedelta(days=1))
             rate = {c.teacher_id: c.minutes_per_evaluation for c in workload.capacities}
             holder = max(rate, key=lambda teacher: (rate[teacher], str(teacher)))
+            fastest = min(
+                (t for t in rate if t != holder), key=lambda teacher: (rate[teacher], str(teacher))
+            )
             target = (
                 await db.execute(
                     text(
@@ -204,43 +209,39 @@ async def _crowd_a_teacher_before_a_deadline(database_url: str) -> tuple[str, st
                 .all()
             )
             assert len(ahead) == 5
-            busy = {e.teacher_id for e in workload.open.values() if e.evaluation_id not in ahead}
-            free = [t for t in rate if t != holder and t not in busy]
-            assert free, "no teacher is free to take the evaluation"
-            fastest = min(rate[t] for t in free)
-            # Started work counts as half done: the holder finishes after 3.5 evaluations.
+            # Started work counts as half done: the holder finishes after 3.5 evaluations, the
+            # fastest teacher (its queue emptied below) after one.
             holder_done = 3.5 * rate[holder]
-            assert holder_done > fastest
-            due = calendar.add_working_hours(morning, (fastest + holder_done) / 120 + margin)
-            await db.execute(
-                text(
-                    "UPDATE mathvidya.evaluations SET teacher_user_id = :holder,"
-                    " sla_deadline = :early, claim_expires_at = :claim"
-                    " WHERE id = ANY(:ahead)"
-                ),
-                {
-                    "holder": holder,
-                    "early": calendar.add_working_hours(morning, 1),
-                    "claim": due + timedelta(days=1),
-                    "ahead": list(ahead),
-                },
+            assert holder_done > rate[fastest]
+            due = calendar.add_working_hours(morning, (rate[fastest] + holder_done) / 120 + margin)
+            claim = due + timedelta(days=1)
+            moves = (
+                # The fastest teacher's work, and whatever waits for a teacher, to the holder.
+                "UPDATE mathvidya.evaluations SET teacher_user_id = :holder"
+                " WHERE teacher_user_id = :fastest AND status IN ('assigned', 'in_progress')",
+                "UPDATE mathvidya.evaluations SET status = 'assigned', teacher_user_id = :holder,"
+                " assigned_at = greatest(submitted_at, now()), claim_expires_at = :claim"
+                " WHERE status = 'pending'",
+                "UPDATE mathvidya.evaluations SET claim_expires_at = :claim"
+                " WHERE status IN ('assigned', 'in_progress')",
+                "UPDATE mathvidya.evaluations SET teacher_user_id = :holder, sla_deadline = :early"
+                " WHERE id = ANY(:ahead)",
+                "UPDATE mathvidya.evaluations SET teacher_user_id = :holder, sla_deadline = :due,"
+                " reassignment_count = 0 WHERE id = :target",
             )
-            await db.execute(
-                text(
-                    "UPDATE mathvidya.evaluations SET teacher_user_id = :holder,"
-                    " sla_deadline = :due, claim_expires_at = :claim, reassignment_count = 0"
-                    " WHERE id = :target"
-                ),
-                {
-                    "holder": holder,
-                    "due": due,
-                    "claim": due + timedelta(days=1),
-                    "target": target.id,
-                },
-            )
+            values = {
+                "holder": holder,
+                "fastest": fastest,
+                "claim": claim,
+                "early": calendar.add_working_hours(morning, 1),
+                "ahead": list(ahead),
+                "due": due,
+                "target": target.id,
+            }
+            for statement in moves:
+                await db.execute(text(statement), values)
             await db.commit()
-            name = workload.teachers[holder].email
-            return str(target.exam_instance_id), name, morning
+            return str(target.exam_instance_id), workload.teachers[holder].email, morning
     finally:
         await engine.dispose()
 
@@ -269,8 +270,8 @@ def test_an_evaluation_near_its_deadline_is_moved_to_a_teacher_who_can_finish(
     expect(row.locator("td").nth(2)).to_contain_text(holder)
 
     # The monitor's run on that working morning: the holder is forecast to finish too late.
-    moved = _in_own_loop(_run_the_monitor(database_url, morning))
-    assert moved >= 1
+    # (The site's own worker runs the monitor every 5 minutes too: either run may move it.)
+    _in_own_loop(_run_the_monitor(database_url, morning))
     admin.reload()
     row = admin.locator(f"#held tr[data-exam='{exam_id}']")
     expect(row.locator("td.num")).to_have_text("1")
