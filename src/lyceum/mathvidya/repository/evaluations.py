@@ -1,5 +1,7 @@
-"""`evaluations`, `question_marks` and `reevaluation_requests`, and what the workflow reads
-around them (teachers, their marking history, the exam's family, uploaded pages).
+"""`evaluations` and `question_marks`, and what the workflow reads
+around them (teachers, their marking history, the exam's family, uploaded pages);
+re-evaluation requests are `repository/reevaluations.py`, the SLA report's rows
+`repository/sla_report.py`.
 
 The writes that must not race:
 
@@ -32,7 +34,6 @@ from lyceum.mathvidya.models import (
     ParentStudentMapping,
     Question,
     QuestionMark,
-    ReevaluationRequest,
     User,
 )
 
@@ -471,160 +472,17 @@ async def mcq_result(db: AsyncSession, exam_id: uuid.UUID) -> tuple[int, int]:
     return int(row.answered), int(row.correct)
 
 
-# ---- the SLA report -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    id: uuid.UUID
-    teacher_user_id: uuid.UUID | None
-    teacher_name: str | None
-    plan_type: str
-    status: str
-    submitted_at: datetime
-    sla_deadline: datetime
-    completed_at: datetime | None
-    sla_breached: bool
-    predicted_completion_at: datetime | None
-
-
-_REPORT_SELECT = """
-    SELECT e.id, e.teacher_user_id, nullif(btrim(u.first_name || ' ' || u.last_name), '')
-               AS teacher_name,
-           coalesce(p.plan_type::text, 'none') AS plan_type, e.status::text AS status,
-           e.submitted_at, e.sla_deadline, e.completed_at, e.sla_breached,
-           e.predicted_completion_at
-    FROM mathvidya.evaluations e
-    JOIN mathvidya.exam_instances x ON x.id = e.exam_instance_id
-    LEFT JOIN mathvidya.subscriptions s ON s.id = x.subscription_id
-    LEFT JOIN mathvidya.subscription_plans p ON p.id = s.plan_id
-    LEFT JOIN mathvidya.users u ON u.id = e.teacher_user_id
-"""
-
-
-def _report_rows(result: Any) -> list[ReportRow]:
-    return [
-        ReportRow(
-            r.id,
-            r.teacher_user_id,
-            r.teacher_name,
-            r.plan_type,
-            r.status,
-            r.submitted_at,
-            r.sla_deadline,
-            r.completed_at,
-            bool(r.sla_breached),
-            r.predicted_completion_at,
-        )
-        for r in result
-    ]
-
-
-async def report_rows(db: AsyncSession, start: datetime, end: datetime) -> list[ReportRow]:
-    """Evaluations completed in [start, end), and open ones already breached whose deadline
-    fell in it."""
-    statement = text(
-        _REPORT_SELECT
-        + """
-    WHERE (e.status = 'completed' AND e.completed_at >= :start AND e.completed_at < :end)
-       OR (e.status IN ('pending', 'assigned', 'in_progress') AND e.sla_breached
-           AND e.sla_deadline >= :start AND e.sla_deadline < :end)
-    ORDER BY e.sla_deadline, e.id
-    """
-    )
-    return _report_rows(await db.execute(statement, {"start": start, "end": end}))
-
-
-async def at_risk_rows(db: AsyncSession) -> list[ReportRow]:
-    """Open evaluations forecast to finish after their deadline, or already past it."""
-    statement = text(
-        _REPORT_SELECT
-        + """
-    WHERE e.status IN ('pending', 'assigned', 'in_progress')
-      AND (e.sla_breached OR e.predicted_completion_at > e.sla_deadline)
-    ORDER BY e.sla_deadline, e.id
-    """
-    )
-    return _report_rows(await db.execute(statement))
-
-
-# ---- re-evaluations --------------------------------------------------------------------
-
-
-async def insert_reevaluation(db: AsyncSession, **values: Any) -> ReevaluationRequest:
-    request = ReevaluationRequest(**values)
-    db.add(request)
-    await db.flush()
-    return request
-
-
-async def reevaluation_by_id(
-    db: AsyncSession, request_id: uuid.UUID, *, lock: bool = False
-) -> ReevaluationRequest | None:
-    query = select(ReevaluationRequest).where(ReevaluationRequest.id == request_id)
-    if lock:
-        query = query.with_for_update()
-    query = query.execution_options(populate_existing=True)
-    return (await db.execute(query)).scalar_one_or_none()
-
-
-async def reevaluations_of(db: AsyncSession, evaluation_id: uuid.UUID) -> list[ReevaluationRequest]:
-    query = (
-        select(ReevaluationRequest)
-        .where(ReevaluationRequest.evaluation_id == evaluation_id)
-        .order_by(ReevaluationRequest.question_number)
-    )
-    return list((await db.execute(query)).scalars())
-
-
-async def reevaluations_for_teacher(
-    db: AsyncSession, teacher_id: uuid.UUID | None, open_only: bool
-) -> list[ReevaluationRequest]:
-    query = select(ReevaluationRequest)
-    if teacher_id is not None:
-        query = query.where(ReevaluationRequest.teacher_user_id == teacher_id)
-    if open_only:
-        query = query.where(ReevaluationRequest.status == "requested")
-    query = query.order_by(ReevaluationRequest.sla_deadline, ReevaluationRequest.id)
-    return list((await db.execute(query)).scalars())
-
-
-async def unassigned_reevaluations(db: AsyncSession) -> list[ReevaluationRequest]:
-    query = (
-        select(ReevaluationRequest)
-        .where(
-            ReevaluationRequest.status == "requested",
-            ReevaluationRequest.teacher_user_id.is_(None),
-        )
-        .order_by(ReevaluationRequest.sla_deadline)
-        .with_for_update(skip_locked=True)
-    )
-    return list((await db.execute(query)).scalars())
-
-
-async def update_reevaluation(db: AsyncSession, request_id: uuid.UUID, **values: Any) -> None:
-    await db.execute(
-        update(ReevaluationRequest)
-        .where(ReevaluationRequest.id == request_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-
-
 __all__ = [
     "HELD",
     "OPEN",
     "OpenRow",
     "Person",
-    "ReportRow",
     "active_teachers",
-    "at_risk_rows",
     "evaluation_by_id",
     "evaluation_of_exam",
     "exam_by_id",
     "held_by",
     "insert_evaluation",
-    "insert_reevaluation",
     "linked_parents",
     "list_evaluations",
     "lock_assignment",
@@ -636,18 +494,12 @@ __all__ = [
     "person",
     "plan_of_subscription",
     "question_marks",
-    "reevaluation_by_id",
-    "reevaluations_for_teacher",
-    "reevaluations_of",
-    "report_rows",
     "save_mark",
     "set_exam_status",
     "set_question_mark",
     "store_forecasts",
     "try_lock_monitor",
-    "unassigned_reevaluations",
     "update_evaluation",
-    "update_reevaluation",
     "uploaded_pages",
     "work_durations",
 ]

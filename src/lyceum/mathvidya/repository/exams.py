@@ -26,11 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.mathvidya.enums import ExamStatus, QuestionStatus, QuestionType, SubscriptionStatus
 from lyceum.mathvidya.models import (
-    Evaluation,
     ExamInstance,
     ExamTemplate,
     Question,
-    QuestionMark,
     StudentMCQAnswer,
     Subscription,
     UnansweredQuestion,
@@ -413,26 +411,6 @@ async def declarations(db: AsyncSession, exam_id: uuid.UUID) -> dict[int, Unansw
     query = (
         select(UnansweredQuestion)
         .where(UnansweredQuestion.exam_instance_id == exam_id)
-        .execution_options(populate_existing=True)
-    )
-    return {row.question_number: row for row in (await db.execute(query)).scalars()}
-
-
-async def evaluation_of(db: AsyncSession, exam_id: uuid.UUID) -> Evaluation | None:
-    """The exam's evaluation (at most one), if it has been handed to the teachers."""
-    query = (
-        select(Evaluation)
-        .where(Evaluation.exam_instance_id == exam_id)
-        .execution_options(populate_existing=True)
-    )
-    return (await db.execute(query)).scalar_one_or_none()
-
-
-async def written_marks(db: AsyncSession, evaluation_id: uuid.UUID) -> dict[int, QuestionMark]:
-    """The teacher's marks of an evaluation, by question number."""
-    query = (
-        select(QuestionMark)
-        .where(QuestionMark.evaluation_id == evaluation_id)
         .execution_options(populate_existing=True)
     )
     return {row.question_number: row for row in (await db.execute(query)).scalars()}

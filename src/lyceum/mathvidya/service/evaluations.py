@@ -36,6 +36,7 @@ from lyceum.mathvidya.enums import EvaluationStatus, QuestionType, UserRole
 from lyceum.mathvidya.models import Evaluation, ExamInstance
 from lyceum.mathvidya.repository import evaluations as repository
 from lyceum.mathvidya.repository import exams as exam_rows
+from lyceum.mathvidya.repository import reevaluations as requests
 from lyceum.mathvidya.repository.sla import load_calendar, load_sla_settings
 from lyceum.mathvidya.repository.subscriptions import config_value
 from lyceum.mathvidya.schemas import evaluations as schemas
@@ -400,7 +401,7 @@ async def readable(db: AsyncSession, actor: Actor, evaluation_id: uuid.UUID) -> 
     if actor.role is UserRole.ADMIN or evaluation.teacher_user_id == actor.user_id:
         return evaluation
     if actor.role is UserRole.TEACHER:
-        remarking = await repository.reevaluations_of(db, evaluation.id)
+        remarking = await requests.reevaluations_of(db, evaluation.id)
         if any(r.teacher_user_id == actor.user_id for r in remarking):
             return evaluation
     raise evaluation_not_found()

@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lyceum.core.errors import Conflict, InvalidInput
 from lyceum.mathvidya.enums import ExamStatus, QuestionType, UserRole
 from lyceum.mathvidya.models import ExamInstance
+from lyceum.mathvidya.repository import evaluations as evaluation_rows
 from lyceum.mathvidya.repository import exams as repository
 from lyceum.mathvidya.schemas import exams as schemas
 from lyceum.mathvidya.service import evaluations, quota
@@ -178,10 +179,10 @@ async def _detail(db: AsyncSession, exam: ExamInstance) -> schemas.ExamDetail:
     handed_in = exam.status in HANDED_IN
     questions: list[schemas.QuestionView] = []
     answered = declared_count = 0
-    evaluation = await repository.evaluation_of(db, exam.id) if handed_in else None
+    evaluation = await evaluation_rows.evaluation_of_exam(db, exam.id) if handed_in else None
     # The teacher's marks are shown once the whole evaluation is complete, never half-way.
     marks = (
-        await repository.written_marks(db, evaluation.id)
+        await evaluation_rows.question_marks(db, evaluation.id)
         if evaluation is not None and evaluation.completed_at is not None
         else {}
     )

@@ -23,6 +23,7 @@ from lyceum.mathvidya.enums import EvaluationStatus, UserRole
 from lyceum.mathvidya.models import ReevaluationRequest
 from lyceum.mathvidya.repository import evaluations as repository
 from lyceum.mathvidya.repository import exams as exam_rows
+from lyceum.mathvidya.repository import reevaluations as requests
 from lyceum.mathvidya.schemas import evaluations as schemas
 from lyceum.mathvidya.service.audit import Actor, Origin, record
 from lyceum.mathvidya.service.evaluation_marking import half_marks, tell_family
@@ -78,7 +79,7 @@ async def give_to_teacher(
     )
     if teacher is None:
         return None
-    await repository.update_reevaluation(db, request.id, teacher_user_id=teacher)
+    await requests.update_reevaluation(db, request.id, teacher_user_id=teacher)
     await record(
         db,
         "reevaluation.assigned",
@@ -140,7 +141,7 @@ async def request(
         )
     if any(
         r.question_number == body.question_number
-        for r in await repository.reevaluations_of(db, evaluation.id)
+        for r in await requests.reevaluations_of(db, evaluation.id)
     ):
         raise Conflict(
             f"A re-evaluation of question {body.question_number} was already asked for; each"
@@ -149,7 +150,7 @@ async def request(
         )
     await repository.lock_assignment(db)
     workload = await load_workload(db)
-    created = await repository.insert_reevaluation(
+    created = await requests.insert_reevaluation(
         db,
         evaluation_id=evaluation.id,
         question_mark_id=mark.id,
@@ -178,7 +179,7 @@ async def request(
         },
     )
     await give_to_teacher(db, workload, created, at, origin)
-    stored = await repository.reevaluation_by_id(db, created.id)
+    stored = await requests.reevaluation_by_id(db, created.id)
     assert stored is not None
     return view(stored, exam.id)
 
@@ -194,7 +195,7 @@ async def for_exam(
     evaluation = await repository.evaluation_of_exam(db, exam.id)
     if evaluation is None:
         return []
-    return [view(r, exam.id) for r in await repository.reevaluations_of(db, evaluation.id)]
+    return [view(r, exam.id) for r in await requests.reevaluations_of(db, evaluation.id)]
 
 
 async def for_teacher(
@@ -203,7 +204,7 @@ async def for_teacher(
     """The caller's re-evaluations (an admin: everyone's), most urgent first."""
     mine = actor.user_id if actor.role is UserRole.TEACHER else None
     found = []
-    for r in await repository.reevaluations_for_teacher(db, mine, open_only):
+    for r in await requests.reevaluations_for_teacher(db, mine, open_only):
         evaluation = await repository.evaluation_by_id(db, r.evaluation_id)
         assert evaluation is not None
         found.append(view(r, evaluation.exam_instance_id))
@@ -221,7 +222,7 @@ async def complete(
 ) -> schemas.Reevaluation:
     """The second teacher's mark replaces the first; totals and percentage follow."""
     at = now_or(now)
-    found = await repository.reevaluation_by_id(db, request_id, lock=True)
+    found = await requests.reevaluation_by_id(db, request_id, lock=True)
     if found is None or found.teacher_user_id != actor.user_id:
         raise _not_found()
     if found.status == "completed":
@@ -231,7 +232,7 @@ async def complete(
     assert evaluation is not None
     completed = max(at, found.requested_at)
     await repository.set_question_mark(db, found.question_mark_id, marks, body.comment or None)
-    await repository.update_reevaluation(
+    await requests.update_reevaluation(
         db,
         found.id,
         status="completed",
@@ -270,7 +271,7 @@ async def complete(
         reference=f"reevaluation_requests/{found.id}",
         key=f"mathvidya:reevaluation_completed:{found.id}",
     )
-    stored = await repository.reevaluation_by_id(db, found.id)
+    stored = await requests.reevaluation_by_id(db, found.id)
     assert stored is not None
     return view(stored, exam.id)
 

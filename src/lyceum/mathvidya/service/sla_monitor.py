@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lyceum.core import outbox
 from lyceum.mathvidya.enums import EvaluationStatus
 from lyceum.mathvidya.repository import evaluations as repository
+from lyceum.mathvidya.repository import reevaluations as requests
 from lyceum.mathvidya.service.audit import SYSTEM, record
 from lyceum.mathvidya.service.evaluations import (
     Workload,
@@ -278,7 +279,7 @@ async def _warn_holders(db: AsyncSession, workload: Workload, now: datetime) -> 
 
 async def _assign_reevaluations(db: AsyncSession, workload: Workload, now: datetime) -> int:
     given = 0
-    for waiting in await repository.unassigned_reevaluations(db):
+    for waiting in await requests.unassigned_reevaluations(db):
         if await give_to_teacher(db, workload, waiting, now, SYSTEM) is not None:
             given += 1
     return given

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.core.errors import InvalidInput
-from lyceum.mathvidya.repository import evaluations as repository
+from lyceum.mathvidya.repository import sla_report as report_repository
 from lyceum.mathvidya.repository.sla import load_calendar
 from lyceum.mathvidya.schemas import evaluations as schemas
 from lyceum.mathvidya.service import quota
@@ -30,7 +30,10 @@ LONGEST_RANGE = timedelta(days=366)
 
 
 def _group(
-    key: str, rows: list[repository.ReportRow], calendar: WorkingCalendar, name: str | None = None
+    key: str,
+    rows: list[report_repository.ReportRow],
+    calendar: WorkingCalendar,
+    name: str | None = None,
 ) -> schemas.SlaGroup:
     breached = sum(1 for r in rows if r.sla_breached)
     met = len(rows) - breached
@@ -51,9 +54,9 @@ def _group(
 
 
 def _by(
-    rows: Iterable[repository.ReportRow], key: Callable[[repository.ReportRow], str]
-) -> dict[str, list[repository.ReportRow]]:
-    groups: dict[str, list[repository.ReportRow]] = {}
+    rows: Iterable[report_repository.ReportRow], key: Callable[[report_repository.ReportRow], str]
+) -> dict[str, list[report_repository.ReportRow]]:
+    groups: dict[str, list[report_repository.ReportRow]] = {}
     for row in rows:
         groups.setdefault(key(row), []).append(row)
     return groups
@@ -80,10 +83,10 @@ async def report(
         raise InvalidInput("the range may span at most a year", details={"field": "from"})
     since, until = _india_midnight(first), _india_midnight(last + timedelta(days=1))
     calendar = await load_calendar(db)
-    rows = await repository.report_rows(db, since, until)
+    rows = await report_repository.report_rows(db, since, until)
     by_teacher = _by(rows, lambda r: str(r.teacher_user_id) if r.teacher_user_id else "none")
     names = {str(r.teacher_user_id): r.teacher_name for r in rows if r.teacher_user_id}
-    risky = await repository.at_risk_rows(db)
+    risky = await report_repository.at_risk_rows(db)
     return schemas.SlaReport(
         from_=since,
         to=until,
