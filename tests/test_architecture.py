@@ -43,7 +43,7 @@ IO_LIBRARIES = (
 PURE_PLATFORM = ("lyceum.core.ids",)
 IO_LAYERS = (
     "models", "repository", "service", "dependencies", "api", "pages", "cli", "tasks", "generate",
-    "runtime", "storage",
+    "runtime", "storage", "device",
 )  # fmt: skip
 LAYERS = [
     "cli",

@@ -12,9 +12,15 @@ from lyceum.core.errors import ConfigurationError, LyceumError
 
 commands = typer.Typer(
     help="Adaptive Learning Decision Engine: initialise both databases, back up and restore "
-    "the local SQLite database.",
+    "the local SQLite database, sync a device with the server.",
     no_args_is_help=True,
 )
+sync_commands = typer.Typer(
+    help="Sync this device's local database (SQLITE_DATABASE_URL) with the server: push the "
+    "queued operations, pull the server's changes. Without a subcommand: one sync (--once, "
+    "the default) or a sync every --interval seconds (--watch).",
+)
+commands.add_typer(sync_commands, name="sync")
 
 
 def _say(line: str) -> None:
@@ -78,3 +84,110 @@ def restore_local(
     except LyceumError as exc:
         fail(str(exc))
     _say(f"local database {target} restored from {file}")
+
+
+# ---- lyceum adaptive sync ------------------------------------------------------------------
+
+
+def _run_sync(coroutine: object) -> object:
+    import asyncio
+
+    from lyceum.adaptive.device import SyncRefused, SyncUnavailable
+    from lyceum.adaptive.device.commands import NotSignedIn
+
+    try:
+        return asyncio.run(coroutine)  # type: ignore[arg-type]
+    except NotSignedIn as exc:
+        fail(str(exc), code=2)
+    except SyncRefused as exc:
+        fail(f"the server refused this device: {exc}")
+    except SyncUnavailable as exc:
+        fail(f"the server could not be reached: {exc} (the queue is kept; try again later)")
+
+
+@sync_commands.callback(invoke_without_command=True)
+def sync(
+    ctx: typer.Context,
+    watch: Annotated[bool, typer.Option("--watch", help="Keep syncing until stopped.")] = False,
+    once: Annotated[bool, typer.Option("--once", help="One sync, then exit (default).")] = False,
+    interval: Annotated[
+        float, typer.Option(min=1.0, help="Seconds between syncs with --watch.")
+    ] = 30.0,
+) -> None:
+    """Push the queue, then pull the server's changes."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if watch and once:
+        fail("give --once or --watch, not both", code=2)
+    from lyceum.adaptive.device import commands as device
+
+    settings = settings_or_exit()
+    if watch:
+        _say(f"syncing every {interval:g} s; stop with Ctrl+C")
+        _run_sync(device.watch(settings.sqlite_database_url, interval))
+        return
+    summary = _run_sync(device.sync_once(settings.sqlite_database_url))
+    push, pull = summary.push, summary.pull  # type: ignore[attr-defined]
+    _say(
+        f"pushed {push.applied} applied, {push.duplicates} duplicate, {push.rejected} rejected "
+        f"in {push.batches} batch(es); pulled {pull.changes} change(s), cursor {pull.cursor}"
+    )
+
+
+@sync_commands.command(name="login")
+def sync_login(
+    server: Annotated[str, typer.Option(help="The server's base URL, e.g. http://host:8000.")],
+    email: Annotated[str, typer.Option(help="The student's sign-in email.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, help="Asked for when not given.")
+    ],
+) -> None:
+    """Sign this device in as a student (the token is kept in the local database)."""
+    from lyceum.adaptive.device import commands as device
+
+    settings = settings_or_exit()
+    state = _run_sync(device.sign_in(settings.sqlite_database_url, server, email, password))
+    _say(f"device {state.device_id} signed in to {server} as student {state.student_id}")  # type: ignore[attr-defined]
+
+
+@sync_commands.command(name="status")
+def sync_status() -> None:
+    """The queue (waiting, completed, dead letters with their reasons), cursor, last sync."""
+    import asyncio
+
+    from lyceum.adaptive.device import commands as device
+
+    settings = settings_or_exit()
+    report = asyncio.run(device.status(settings.sqlite_database_url))
+    state, counts = report.state, report.counts
+    _say(f"device {state.device_id}, student {state.student_id or '-'}, server {state.server_url or '-'}")
+    _say(
+        f"waiting {counts.waiting} (sent, answer not received: {counts.in_progress}), "
+        f"completed {counts.completed}, dead letters {counts.failed}"
+    )
+    _say(f"cursor {state.cursor}; last push {state.last_push_at or 'never'}; last pull {state.last_pull_at or 'never'}")
+    if state.last_error:
+        _say(f"last error ({state.last_error_at}): {state.last_error}")
+    for op in report.dead_letters:
+        _say(f"dead letter {op.id} {op.entity_type}/{op.operation.value}: {op.last_error}")
+
+
+@sync_commands.command(name="retry")
+def sync_retry(
+    operations: Annotated[
+        list[str] | None, typer.Argument(help="Dead-letter operation ids (default: all).")
+    ] = None,
+) -> None:
+    """Put dead letters back in the queue (after fixing what the server rejected)."""
+    import asyncio
+    import uuid
+
+    from lyceum.adaptive.device import commands as device
+
+    settings = settings_or_exit()
+    try:
+        ids = [uuid.UUID(value) for value in operations] if operations else None
+    except ValueError:
+        fail("operation ids are UUIDs, as `lyceum adaptive sync status` prints them", code=2)
+    moved = asyncio.run(device.retry(settings.sqlite_database_url, ids))
+    _say(f"{moved} dead letter(s) back in the queue; run `lyceum adaptive sync` to send them")

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from lyceum.adaptive.local import create_local_engine, create_local_schema, local_sessionmaker
 from lyceum.core.db import engine as core_engine
 from lyceum.core.db.engine import PoolConfig
-from lyceum.core.db.session import committing, session_dependency
+from lyceum.core.db.session import committing, session, session_dependency
 from lyceum.core.settings import get_settings
 
 PROFILE = "adaptive"
@@ -24,6 +24,12 @@ PROFILE = "adaptive"
 POOL = PoolConfig(pool_size=10, max_overflow=20, pool_timeout=30, pool_recycle=3600)
 
 get_db: Callable[[], AsyncIterator[AsyncSession]] = session_dependency(profile=PROFILE, pool=POOL)
+
+
+def get_session() -> contextlib.AbstractAsyncContextManager[AsyncSession]:
+    """`async with get_session() as db:` on PostgreSQL — committed on a clean exit."""
+    return session(profile=PROFILE, pool=POOL)
+
 
 _local: dict[str, AsyncEngine] = {}
 _local_lock = asyncio.Lock()
@@ -72,6 +78,7 @@ __all__ = [
     "get_db",
     "get_engine",
     "get_local_engine",
+    "get_session",
     "get_sqlite_db",
     "local_session",
 ]

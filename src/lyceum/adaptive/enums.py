@@ -12,6 +12,21 @@ class UserRole(enum.StrEnum):
     ADMIN = "admin"
 
 
+# A token's role strings for adaptive accounts: named after the app, so an adaptive admin
+# passes no platform guard that names `admin` (core.access).
+ROLE_PREFIX = "adaptive:"
+
+
+def account_role(role: UserRole) -> str:
+    return f"{ROLE_PREFIX}{role.value}"
+
+
+STUDENT_ROLE = account_role(UserRole.STUDENT)
+TEACHER_ROLE = account_role(UserRole.TEACHER)
+ADMIN_ROLE = account_role(UserRole.ADMIN)
+ACCOUNT_ROLES = (STUDENT_ROLE, TEACHER_ROLE, ADMIN_ROLE)
+
+
 class QuestionKind(enum.StrEnum):
     MCQ = "mcq"
     NUMERIC = "numeric"
@@ -24,6 +39,14 @@ class StudyPlanStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+class PlanEventKind(enum.StrEnum):
+    """What a student did with a study-plan item (append-only progress)."""
+
+    STARTED = "started"
+    COMPLETED = "completed"
+    SKIPPED = "skipped"
+
+
 class SyncOperationKind(enum.StrEnum):
     CREATE = "create"
     UPDATE = "update"
@@ -32,9 +55,13 @@ class SyncOperationKind(enum.StrEnum):
 
 class SyncStatus(enum.StrEnum):
     """The offline queue's states. Steps 1-2 of seed 004's dual-database pattern write
-    `pending`; the sync engine moves a row to `in_progress` while uploading, to `completed`
-    once the server applied it (idempotently, by operation id), or to `failed` after its
-    last attempt (`attempts`, `last_error`), from which it may be retried."""
+    `pending`; the device moves a row to `in_progress` when it sends it (an answer not yet
+    received: it is sent again), to `completed` once the server applied it or had already
+    applied it, or to `failed` when the server rejected it: the dead letter, with the
+    server's reason in `last_error`, from which `lyceum adaptive sync retry` (or a teacher's
+    retry request) moves it back to `pending`. A network failure never makes an operation
+    `failed`. On the server the same table is the ledger of received operations:
+    `completed` (applied) or `failed` (rejected)."""
 
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
@@ -42,4 +69,17 @@ class SyncStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-__all__ = ["QuestionKind", "StudyPlanStatus", "SyncOperationKind", "SyncStatus", "UserRole"]
+__all__ = [
+    "ACCOUNT_ROLES",
+    "ADMIN_ROLE",
+    "ROLE_PREFIX",
+    "STUDENT_ROLE",
+    "TEACHER_ROLE",
+    "PlanEventKind",
+    "QuestionKind",
+    "StudyPlanStatus",
+    "SyncOperationKind",
+    "SyncStatus",
+    "UserRole",
+    "account_role",
+]

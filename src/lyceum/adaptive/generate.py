@@ -37,6 +37,8 @@ import numpy.typing as npt
 from sqlalchemy import insert, text
 
 from lyceum.adaptive.connection import POOL, PROFILE
+from lyceum.adaptive.demo import account_email, demo_email
+from lyceum.adaptive.enums import UserRole
 from lyceum.adaptive.models import (
     SCHEMA,
     Class,
@@ -80,9 +82,15 @@ ALL_TABLES = (
     "question_attempts",
     "concept_mastery",
     "study_plans",
+    "study_plan_events",
     "sync_operations",
+    "sync_devices",
+    # Its identity is not restarted: sequence numbers stay monotone across regenerations,
+    # and the new epoch (below) tells devices to start again.
+    "change_log",
 )
 TRUNCATE_ALL = "TRUNCATE " + ", ".join(f"{SCHEMA}.{name}" for name in ALL_TABLES)
+NEW_EPOCH = f"UPDATE {SCHEMA}.sync_server SET epoch = gen_random_uuid()"
 # Loaded in this order (foreign keys point backwards); the attempts follow by COPY.
 SMALL_TABLES: tuple[tuple[str, Any], ...] = (
     ("users", User.__table__),
@@ -130,6 +138,15 @@ def keyed_rows(
 
     # Parents before children, so any batch boundary keeps the self-reference satisfied.
     topics = sorted(history.topics, key=lambda row: row["parent_code"] is not None)
+    first_of_role: dict[str, str] = {}
+    for row in history.users:
+        first_of_role.setdefault(row["role"], row["username"])
+
+    def email(row: dict[str, Any]) -> str:
+        if first_of_role[row["role"]] == row["username"]:
+            return demo_email(UserRole(row["role"]))
+        return account_email(row["username"])
+
     return {
         "users": [
             {
@@ -137,6 +154,7 @@ def keyed_rows(
                 "username": row["username"],
                 "full_name": row["full_name"],
                 "role": row["role"],
+                "email": email(row),
                 "password_hash": password_hash,
             }
             for row in history.users
@@ -243,6 +261,7 @@ async def load(
         "Adaptive: loading", total=sum(map(len, rows.values())) + len(history.attempts)
     )
     await db.execute(text(TRUNCATE_ALL))
+    await db.execute(text(NEW_EPOCH))
     written: dict[str, int] = {}
     for name, table in SMALL_TABLES:
         for chunk in _chunks(rows[name]):

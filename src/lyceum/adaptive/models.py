@@ -1,6 +1,10 @@
-"""The adaptive app's eleven tables (seed 004), one set of models for PostgreSQL (schema
-`adaptive`, migration 0008) and the local SQLite database (created from these models, the
-seed's `init_db.py` path; `local.py`). docs/adaptive.md explains every column.
+"""The adaptive app's tables: seed 004's eleven (migration 0008) and the sync engine's
+(migration 0015), one set of models for PostgreSQL (schema `adaptive`) and the local SQLite
+database (created from these models, the seed's `init_db.py` path; `local.py`).
+docs/adaptive.md explains every column.
+
+Tables marked `SERVER_ONLY` (the change log, the device register, the epoch) exist only on
+PostgreSQL; the device's own bookkeeping (`sync_state`) only on SQLite (`local.py`).
 
 Portable by construction: string enums with CHECKs, `Uuid`, `UTCDateTime`, `JSONDocument`,
 `StringList` (see `types.py`); constraints SQLite also enforces (CHECK, UNIQUE, foreign keys
@@ -15,11 +19,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     SmallInteger,
@@ -34,6 +40,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from lyceum.adaptive.enums import (
+    PlanEventKind,
     QuestionKind,
     StudyPlanStatus,
     SyncOperationKind,
@@ -83,12 +90,17 @@ class User(AdaptiveBase):
     __tablename__ = "users"
     __table_args__ = (
         Index("ix_users_username", "username", unique=True),
+        Index("ix_users_email", "email", unique=True),
         CheckConstraint("length(username) BETWEEN 3 AND 50", name="username_length"),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
         {"schema": SCHEMA},
     )
 
     id: Mapped[uuid.UUID] = _id()
     username: Mapped[str] = mapped_column(String(50), nullable=False)
+    # What the account signs in with (the platform's sign-in takes an email); stored
+    # lower-cased. Null for an account that cannot sign in.
+    email: Mapped[str | None] = mapped_column(String(320))
     full_name: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[UserRole] = mapped_column(_enum(UserRole, "user_role"), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -136,6 +148,12 @@ class StudentProfile(AdaptiveBase):
     )
     # Topic codes the student asked to focus on.
     focus_topics: Mapped[list[str]] = mapped_column(StringList(), nullable=False, default=list)
+    # The hybrid logical clock of the last write of each field a device may change
+    # (`exam_date`, `available_hours_per_week`): last writer wins, field by field
+    # (`sync/clock.py`).
+    field_clocks: Mapped[dict[str, str]] = mapped_column(
+        JSONDocument, nullable=False, default=dict, server_default=text("'{}'")
+    )
     created_at: Mapped[datetime] = _created_at()
     updated_at: Mapped[datetime] = _updated_at()
 
@@ -302,6 +320,7 @@ class SyncOperation(AdaptiveBase):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        Index("ix_sync_operations_student_id_status", "student_id", "status"),
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         CheckConstraint(
             "(status = 'completed') = (synced_at IS NOT NULL)", name="synced_at_iff_completed"
@@ -313,6 +332,9 @@ class SyncOperation(AdaptiveBase):
     # the server can apply an operation at most once.
     id: Mapped[uuid.UUID] = _id()
     device_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    # The student whose data it is: on a device, the device's student; on the server, the
+    # signed-in student who pushed it (the ledger is read per class by teachers).
+    student_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     entity_type: Mapped[str] = mapped_column(String(50), nullable=False)
     entity_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     operation: Mapped[SyncOperationKind] = mapped_column(
@@ -327,11 +349,109 @@ class SyncOperation(AdaptiveBase):
     created_at: Mapped[datetime] = _created_at()
     updated_at: Mapped[datetime] = _updated_at()
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Server only: when a teacher or admin asked the device to send a rejected operation
+    # again (its cause fixed); the device's next pull carries the request.
+    retry_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StudyPlanEvent(AdaptiveBase):
+    """Progress on a study plan, as the student's devices record it: append-only facts
+    (never updated, never merged), deduplicated by id like attempts."""
+
+    __tablename__ = "study_plan_events"
+    __table_args__ = (
+        Index("ix_study_plan_events_student_id_occurred_at", "student_id", "occurred_at"),
+        UniqueConstraint("sync_operation_id"),
+        CheckConstraint("minutes BETWEEN 0 AND 1440", name="minutes_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    plan_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, _fk("study_plans.id"), nullable=False, index=True
+    )
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("users.id"), nullable=False)
+    kind: Mapped[PlanEventKind] = mapped_column(
+        _enum(PlanEventKind, "plan_event_kind"), nullable=False
+    )
+    # The plan day and the concept the event is about (null: the whole day).
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    concept_code: Mapped[str | None] = mapped_column(String(50))
+    minutes: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    device_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    sync_operation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+# ---- server only: the change feed devices pull from -------------------------------------
+
+SERVER_ONLY = {"server_only": True}
+
+
+class ChangeLog(AdaptiveBase):
+    """One row per change of a row devices hold, written by statement triggers (migration
+    0015) under a transaction-scoped advisory lock, so `seq` order is commit order and a
+    reader never sees seq n+1 before n. `student_id` null: every device's (the knowledge
+    graph and questions). A pull sends each entity's current state, so older rows of the
+    same entity may be compacted away."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (
+        Index("ix_change_log_student_id_seq", "student_id", "seq"),
+        Index("ix_change_log_shared_seq", "seq", postgresql_where=text("student_id IS NULL")),
+        Index("ix_change_log_entity", "entity_type", "entity_id", "seq"),
+        {"schema": SCHEMA, "info": SERVER_ONLY},
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    student_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    changed_at: Mapped[datetime] = _created_at()
+
+
+class SyncDevice(AdaptiveBase):
+    """What the server knows of each device: when it last pushed and pulled, its cursor, and
+    the queue it reported (operations waiting, dead letters) — what teachers see."""
+
+    __tablename__ = "sync_devices"
+    __table_args__ = (
+        CheckConstraint("pending_operations >= 0", name="pending_non_negative"),
+        CheckConstraint("dead_letters >= 0", name="dead_letters_non_negative"),
+        {"schema": SCHEMA, "info": SERVER_ONLY},
+    )
+
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("users.id"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_pull_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cursor: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    pending_operations: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    dead_letters: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    operations_applied: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+
+
+class SyncServer(AdaptiveBase):
+    """One row: the change log's epoch. A device whose epoch differs (the data was
+    regenerated) drops what it pulled and pulls from the start."""
+
+    __tablename__ = "sync_server"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        {"schema": SCHEMA, "info": SERVER_ONLY},
+    )
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    epoch: Mapped[uuid.UUID] = mapped_column(
+        Uuid, nullable=False, server_default=text("gen_random_uuid()")
+    )
 
 
 __all__ = [
     "SCHEMA",
+    "SERVER_ONLY",
     "AdaptiveBase",
+    "ChangeLog",
     "Class",
     "Concept",
     "ConceptMastery",
@@ -339,7 +459,10 @@ __all__ = [
     "QuestionAttempt",
     "StudentProfile",
     "StudyPlan",
+    "StudyPlanEvent",
+    "SyncDevice",
     "SyncOperation",
+    "SyncServer",
     "Topic",
     "TopicPrerequisite",
     "User",

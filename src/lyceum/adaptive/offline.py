@@ -53,6 +53,7 @@ async def record_attempt_offline(db: AsyncSession, attempt: AttemptInput) -> Que
     queued = SyncOperation(
         id=operation_id,
         device_id=attempt.device_id,
+        student_id=attempt.student_id,
         entity_type="question_attempt",
         entity_id=row.id,
         operation=SyncOperationKind.CREATE,

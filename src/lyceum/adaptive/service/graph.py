@@ -7,7 +7,8 @@ from dataclasses import asdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.adaptive import repository, schemas
+from lyceum.adaptive import schemas
+from lyceum.adaptive.repository import graph as repository
 
 
 async def knowledge_graph(db: AsyncSession, grade: int | None) -> schemas.KnowledgeGraph:

@@ -1,9 +1,5 @@
-"""The adaptive app's HTTP API, mounted at /api/adaptive. Thin: parse, authorise, call the
-service.
-
-Today: the knowledge graph (topics, prerequisites, concepts), for any signed-in operator
-account. Sync, mastery, next questions and study plans arrive with issues 17 and 18.
-"""
+"""The knowledge graph (topics, prerequisites, concepts), for operator accounts and every
+adaptive account."""
 
 from __future__ import annotations
 
@@ -15,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.adaptive import schemas, service
 from lyceum.adaptive.connection import get_db
+from lyceum.adaptive.enums import ACCOUNT_ROLES
 from lyceum.core.auth import Principal, require_roles
 from lyceum.core.models import OPERATOR_ROLES
 
 AdaptiveSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
-# The operator accounts; an app account (a TutorMax tutor) passes no other app's guard.
-Reader = Annotated[Principal, Depends(require_roles(*OPERATOR_ROLES))]
+# The operator accounts and the adaptive app's own; another app's account (a TutorMax tutor)
+# passes no other app's guard.
+Reader = Annotated[Principal, Depends(require_roles(*OPERATOR_ROLES, *ACCOUNT_ROLES))]
 
 
 class GraphParams(BaseModel):
