@@ -41,7 +41,7 @@ BEGIN
     RETURN NULL;
 END;
 $$
-"""
+"""  # noqa: S608 - built from this module's constants only
 
 # (table, entity type, id expression, student expression, filter)
 LOGGED: tuple[tuple[str, str, str, str, str], ...] = (
@@ -79,15 +79,16 @@ def _backfill() -> None:
         distinct = "DISTINCT " if table == "topic_prerequisites" else ""
         order = "" if distinct else f" ORDER BY {id_expr}"
         op.execute(
-            "INSERT INTO adaptive.change_log (entity_type, entity_id, student_id) "
+            "INSERT INTO adaptive.change_log (entity_type, entity_id, student_id) "  # noqa: S608 - this module's constants
             f"SELECT {distinct}{_quoted(entity)}, {id_expr}, {student_expr} "
             f"FROM adaptive.{table} {where}{order}"
         )
 
 
 def upgrade() -> None:
-    op.add_column("users", sa.Column("email", sa.String(length=320), nullable=True),
-                  schema="adaptive")  # fmt: skip
+    op.add_column(
+        "users", sa.Column("email", sa.String(length=320), nullable=True), schema="adaptive"
+    )
     op.create_check_constraint(
         op.f("ck_users_email_lower_case"), "users", "email = lower(email)", schema="adaptive"
     )
@@ -102,8 +103,9 @@ def upgrade() -> None:
         ),
         schema="adaptive",
     )
-    op.add_column("sync_operations", sa.Column("student_id", sa.Uuid(), nullable=True),
-                  schema="adaptive")  # fmt: skip
+    op.add_column(
+        "sync_operations", sa.Column("student_id", sa.Uuid(), nullable=True), schema="adaptive"
+    )
     op.add_column(
         "sync_operations",
         sa.Column("retry_requested_at", sa.DateTime(timezone=True), nullable=True),
@@ -130,7 +132,7 @@ def upgrade() -> None:
                 native_enum=False,
                 create_constraint=True,
                 length=20,
-            ),  # fmt: skip
+            ),
             nullable=False,
         ),
         sa.Column("day", sa.Date(), nullable=False),
@@ -147,13 +149,13 @@ def upgrade() -> None:
             ["adaptive.study_plans.id"],
             name=op.f("fk_study_plan_events_plan_id_study_plans"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["student_id"],
             ["adaptive.users.id"],
             name=op.f("fk_study_plan_events_student_id_users"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_study_plan_events")),
         sa.UniqueConstraint(
             "sync_operation_id", name=op.f("uq_study_plan_events_sync_operation_id")
@@ -180,16 +182,23 @@ def upgrade() -> None:
             sa.DateTime(timezone=True),
             server_default=sa.text("now()"),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_change_log")),
         schema="adaptive",
     )
-    op.create_index("ix_change_log_student_id_seq", "change_log", ["student_id", "seq"],
-                    schema="adaptive")  # fmt: skip
-    op.create_index("ix_change_log_shared_seq", "change_log", ["seq"], schema="adaptive",
-                    postgresql_where=sa.text("student_id IS NULL"))  # fmt: skip
-    op.create_index("ix_change_log_entity", "change_log", ["entity_type", "entity_id", "seq"],
-                    schema="adaptive")  # fmt: skip
+    op.create_index(
+        "ix_change_log_student_id_seq", "change_log", ["student_id", "seq"], schema="adaptive"
+    )
+    op.create_index(
+        "ix_change_log_shared_seq",
+        "change_log",
+        ["seq"],
+        schema="adaptive",
+        postgresql_where=sa.text("student_id IS NULL"),
+    )
+    op.create_index(
+        "ix_change_log_entity", "change_log", ["entity_type", "entity_id", "seq"], schema="adaptive"
+    )
     op.create_table(
         "sync_devices",
         sa.Column("student_id", sa.Uuid(), nullable=False),
@@ -202,25 +211,23 @@ def upgrade() -> None:
         sa.Column("operations_applied", sa.BigInteger(), server_default="0", nullable=False),
         sa.CheckConstraint(
             "pending_operations >= 0", name=op.f("ck_sync_devices_pending_non_negative")
-        ),  # fmt: skip
+        ),
         sa.CheckConstraint(
             "dead_letters >= 0", name=op.f("ck_sync_devices_dead_letters_non_negative")
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["student_id"],
             ["adaptive.users.id"],
             name=op.f("fk_sync_devices_student_id_users"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("student_id", "device_id", name=op.f("pk_sync_devices")),
         schema="adaptive",
     )
     op.create_table(
         "sync_server",
         sa.Column("id", sa.SmallInteger(), nullable=False),
-        sa.Column(
-            "epoch", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False
-        ),  # fmt: skip
+        sa.Column("epoch", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.CheckConstraint("id = 1", name=op.f("ck_sync_server_single_row")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_server")),
         schema="adaptive",
@@ -243,8 +250,9 @@ def downgrade() -> None:
     op.drop_index("ix_change_log_student_id_seq", table_name="change_log", schema="adaptive")
     op.drop_table("change_log", schema="adaptive")
     op.drop_table("study_plan_events", schema="adaptive")
-    op.drop_index("ix_sync_operations_student_id_status", table_name="sync_operations",
-                  schema="adaptive")  # fmt: skip
+    op.drop_index(
+        "ix_sync_operations_student_id_status", table_name="sync_operations", schema="adaptive"
+    )
     op.drop_column("sync_operations", "retry_requested_at", schema="adaptive")
     op.drop_column("sync_operations", "student_id", schema="adaptive")
     op.drop_column("student_profiles", "field_clocks", schema="adaptive")

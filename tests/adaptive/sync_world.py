@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -128,4 +129,126 @@ async def device(
         await engine.dispose()
 
 
-__all__ = ["Device", "World", "build_world", "device", "student_headers"]
+# ---- raw operations, for tests that speak the wire format themselves -----------------------
+
+PUSH_URL = "/api/adaptive/sync/push"
+PULL_URL = "/api/adaptive/sync/pull"
+
+
+def operation(
+    entity_type: str,
+    entity_id: uuid.UUID,
+    payload: dict[str, Any],
+    kind: str = "create",
+    op_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """One pushed operation as JSON, as a device's queue would send it."""
+    return {
+        "id": str(op_id or uuid.uuid4()),
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "operation": kind,
+        "payload": payload,
+    }
+
+
+def attempt_op(
+    student_id: uuid.UUID,
+    question_id: uuid.UUID,
+    answer: str,
+    device_id: str,
+    *,
+    attempted_at: datetime | None = None,
+    is_correct: bool = False,
+    attempt_id: uuid.UUID | None = None,
+    op_id: uuid.UUID | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """An attempt's `create`; `overrides` replace payload fields (to make it malformed)."""
+    attempt_id = attempt_id or uuid.uuid4()
+    when = attempted_at or datetime.now(UTC) - timedelta(hours=1)
+    payload: dict[str, Any] = {
+        "id": str(attempt_id), "student_id": str(student_id), "question_id": str(question_id),
+        "answer": answer, "is_correct": is_correct, "time_taken_seconds": 30.0,
+        "confidence": 3, "attempted_at": when.astimezone(UTC).isoformat(),
+        "device_id": device_id,
+    }  # fmt: skip
+    payload.update(overrides)
+    return operation("question_attempt", attempt_id, payload, op_id=op_id)
+
+
+def plan_event_op(
+    student_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    device_id: str,
+    *,
+    kind: str = "completed",
+    minutes: int = 30,
+    occurred_at: datetime | None = None,
+    event_id: uuid.UUID | None = None,
+    op_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    event_id = event_id or uuid.uuid4()
+    when = occurred_at or datetime.now(UTC) - timedelta(hours=1)
+    payload: dict[str, Any] = {
+        "id": str(event_id), "plan_id": str(plan_id), "student_id": str(student_id),
+        "kind": kind, "day": when.date().isoformat(), "concept_code": None, "minutes": minutes,
+        "occurred_at": when.astimezone(UTC).isoformat(), "device_id": device_id,
+    }  # fmt: skip
+    return operation("study_plan_event", event_id, payload, op_id=op_id)
+
+
+def profile_op(
+    student_id: uuid.UUID,
+    fields: dict[str, Any],
+    clock: str,
+    *,
+    entity_id: uuid.UUID | None = None,
+    op_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """A profile `update` stamped `clock` (`Clock(...).encode()`)."""
+    payload = {"student_id": str(student_id), "fields": fields, "clock": clock}
+    return operation("student_profile", entity_id or student_id, payload, "update", op_id)
+
+
+async def push_ops(
+    http: httpx.AsyncClient,
+    student: User,
+    device_id: str,
+    operations: list[dict[str, Any]],
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    body = {"device_id": device_id, "operations": operations}
+    return await http.post(
+        PUSH_URL, json=body, headers=headers if headers is not None else student_headers(student)
+    )
+
+
+async def pull_page(
+    http: httpx.AsyncClient,
+    student: User,
+    device_id: str,
+    cursor: int = 0,
+    limit: int = 1_000,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    params: dict[str, str | int] = {"device_id": device_id, "cursor": cursor, "limit": limit}
+    sent = headers if headers is not None else student_headers(student)
+    return await http.get(PULL_URL, params=params, headers=sent)
+
+
+__all__ = [
+    "PULL_URL",
+    "PUSH_URL",
+    "Device",
+    "World",
+    "attempt_op",
+    "build_world",
+    "device",
+    "operation",
+    "plan_event_op",
+    "profile_op",
+    "pull_page",
+    "push_ops",
+    "student_headers",
+]

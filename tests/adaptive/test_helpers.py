@@ -210,15 +210,17 @@ def test_init_reports_both_databases_and_creates_the_local_file(
     assert first.returncode == 0, first.stderr
     assert "Connected: PostgreSQL" in first.stdout
     assert f"Schema adaptive ready at migration {HEAD}" in first.stdout
-    assert "11 tables" in first.stdout
+    # Seed 004's eleven and the sync's plan events (the server-only tables are not counted).
+    assert "12 tables" in first.stdout
     pg_rows = next(
         line for line in first.stdout.splitlines() if line.startswith("PostgreSQL rows:")
     )
-    assert pg_rows.count(",") == 10 and " users " in pg_rows and " question_attempts " in pg_rows
+    assert pg_rows.count(",") == 11 and " users " in pg_rows and " question_attempts " in pg_rows
     assert f"Local SQLite database created at {local}" in first.stdout
     assert "users 0," in first.stdout.split("SQLite rows:")[1]
     assert local.is_file()
-    assert len(table_counts(local)) == 11
+    # The twelve and the device-only sync_state.
+    assert len(table_counts(local)) == 13
 
     connection = connect(local)
     insert_user(connection, "kept-by-init")

@@ -1,5 +1,7 @@
 """Catalog conformance (seed 004): the eleven tables and the named indexes on PostgreSQL,
-the same tables and indexes in the local SQLite database, and SQLite's connection settings."""
+the same tables and indexes in the local SQLite database, and SQLite's connection settings;
+with the sync's tables (migration 0015): the server-only change log, device register and
+epoch, and the device-only `sync_state`."""
 
 from __future__ import annotations
 
@@ -12,10 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from lyceum.adaptive.local import BUSY_TIMEOUT_MS
 from tests.fixtures import services
 
-TABLES = {
+SEED_TABLES = {
     "users", "student_profiles", "classes", "topics", "topic_prerequisites", "concepts",
     "questions", "question_attempts", "concept_mastery", "study_plans", "sync_operations",
 }  # fmt: skip
+# Both databases: append-only plan progress.
+SHARED_SYNC_TABLES = {"study_plan_events"}
+SERVER_ONLY_TABLES = {"change_log", "sync_devices", "sync_server"}
+TABLES = SEED_TABLES | SHARED_SYNC_TABLES | SERVER_ONLY_TABLES
+DEVICE_TABLES = SEED_TABLES | SHARED_SYNC_TABLES | {"sync_state"}
 # Seed 004's named indexes: (table, columns, unique, partial predicate).
 NAMED_INDEXES = {
     "idx_attempts_student_timestamp": ("question_attempts", "student_id, attempted_at", False),
@@ -25,7 +32,7 @@ NAMED_INDEXES = {
 }
 
 
-async def test_postgres_has_the_eleven_tables(db_session: AsyncSession) -> None:
+async def test_postgres_has_the_seed_tables_and_the_sync_tables(db_session: AsyncSession) -> None:
     rows = await db_session.execute(
         text("SELECT tablename FROM pg_tables WHERE schemaname = 'adaptive'")
     )
@@ -58,7 +65,7 @@ async def test_sqlite_has_the_same_tables_and_named_indexes(local_engine: AsyncE
             text("SELECT type, name, tbl_name, sql FROM sqlite_master")
         )
         rows = list(objects)
-    assert {name for kind, name, *_ in rows if kind == "table"} == TABLES
+    assert {name for kind, name, *_ in rows if kind == "table"} == DEVICE_TABLES
     indexes = {name: (table, sql) for kind, name, table, sql in rows if kind == "index"}
     for name, (table, _, unique) in NAMED_INDEXES.items():
         assert indexes[name][0] == table

@@ -160,12 +160,18 @@ def sync_status() -> None:
     settings = settings_or_exit()
     report = asyncio.run(device.status(settings.sqlite_database_url))
     state, counts = report.state, report.counts
-    _say(f"device {state.device_id}, student {state.student_id or '-'}, server {state.server_url or '-'}")
+    _say(
+        f"device {state.device_id}, student {state.student_id or '-'}, "
+        f"server {state.server_url or '-'}"
+    )
     _say(
         f"waiting {counts.waiting} (sent, answer not received: {counts.in_progress}), "
         f"completed {counts.completed}, dead letters {counts.failed}"
     )
-    _say(f"cursor {state.cursor}; last push {state.last_push_at or 'never'}; last pull {state.last_pull_at or 'never'}")
+    _say(
+        f"cursor {state.cursor}; last push {state.last_push_at or 'never'}; "
+        f"last pull {state.last_pull_at or 'never'}"
+    )
     if state.last_error:
         _say(f"last error ({state.last_error_at}): {state.last_error}")
     for op in report.dead_letters:

@@ -90,7 +90,7 @@ ALL_TABLES = (
     "change_log",
 )
 TRUNCATE_ALL = "TRUNCATE " + ", ".join(f"{SCHEMA}.{name}" for name in ALL_TABLES)
-NEW_EPOCH = f"UPDATE {SCHEMA}.sync_server SET epoch = gen_random_uuid()"
+NEW_EPOCH = f"UPDATE {SCHEMA}.sync_server SET epoch = gen_random_uuid()"  # noqa: S608 - constant
 # Loaded in this order (foreign keys point backwards); the attempts follow by COPY.
 SMALL_TABLES: tuple[tuple[str, Any], ...] = (
     ("users", User.__table__),

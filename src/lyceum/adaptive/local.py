@@ -43,8 +43,12 @@ from lyceum.adaptive.types import UTCDateTime
 
 BUSY_TIMEOUT_MS = 5_000
 # SQLite's own names for them: `PRAGMA journal_mode` answers "wal".
-PRAGMAS = ("PRAGMA journal_mode=WAL", f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-           "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")  # fmt: skip
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
 TABLES = [
     table
     for table in AdaptiveBase.metadata.sorted_tables

@@ -15,6 +15,7 @@ committed locally in one transaction or repeated (the server applies by operatio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -111,7 +112,8 @@ class SyncClient:
         self.http = http
         self.batch_size = min(batch_size, schemas.MAX_PUSH_BATCH)
         self.page_size = min(page_size, schemas.MAX_PULL_PAGE)
-        self.rng = rng or random.Random()
+        # Jitter, not secrecy.
+        self.rng = rng or random.Random()  # noqa: S311
         self.sleep = sleep
 
     async def push(self) -> PushSummary:
@@ -159,7 +161,7 @@ class SyncClient:
                         "device_id": state.device_id,
                         "cursor": state.cursor,
                         "limit": self.page_size,
-                    },  # fmt: skip
+                    },
                 )
             except httpx.TransportError as exc:
                 raise SyncUnavailable(f"pull failed: {type(exc).__name__}") from exc
@@ -210,10 +212,8 @@ class SyncClient:
             except SyncRefused as exc:
                 await self.store.note_error(str(exc))
                 raise
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-            except TimeoutError:
-                pass
 
 
 __all__ = [

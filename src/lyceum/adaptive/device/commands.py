@@ -94,4 +94,13 @@ async def watch(sqlite_url: str, interval: float) -> None:
         await client.watch(interval, stop)
 
 
-__all__ = ["NotSignedIn", "Status", "open_store", "retry", "sign_in", "status", "sync_once", "watch"]
+__all__ = [
+    "NotSignedIn",
+    "Status",
+    "open_store",
+    "retry",
+    "sign_in",
+    "status",
+    "sync_once",
+    "watch",
+]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.adaptive.models import (
@@ -33,7 +33,7 @@ from lyceum.adaptive.models import (
 )
 
 # Entity type -> (table, columns a device holds, the column scoping it to a student or None).
-ENTITIES: dict[str, tuple[Table, tuple[str, ...], str | None]] = {
+ENTITIES: dict[str, tuple[Any, tuple[str, ...], str | None]] = {
     "topic": (
         Topic.__table__,
         ("id", "code", "name", "parent_id", "grade", "syllabus_weightage", "sort_order"),
@@ -57,7 +57,7 @@ ENTITIES: dict[str, tuple[Table, tuple[str, ...], str | None]] = {
             "difficulty",
             "discrimination",
             "explanation",
-        ),  # fmt: skip
+        ),
         None,
     ),
     # Never the password hash or the email.
@@ -80,7 +80,7 @@ ENTITIES: dict[str, tuple[Table, tuple[str, ...], str | None]] = {
             "field_clocks",
             "created_at",
             "updated_at",
-        ),  # fmt: skip
+        ),
         "user_id",
     ),
     "question_attempt": (
@@ -96,7 +96,7 @@ ENTITIES: dict[str, tuple[Table, tuple[str, ...], str | None]] = {
             "attempted_at",
             "device_id",
             "sync_operation_id",
-        ),  # fmt: skip
+        ),
         "student_id",
     ),
     "concept_mastery": (
@@ -110,7 +110,7 @@ ENTITIES: dict[str, tuple[Table, tuple[str, ...], str | None]] = {
             "correct_count",
             "last_practiced_at",
             "updated_at",
-        ),  # fmt: skip
+        ),
         "student_id",
     ),
     "study_plan": (
@@ -124,7 +124,7 @@ ENTITIES: dict[str, tuple[Table, tuple[str, ...], str | None]] = {
             "schedule",
             "topic_codes",
             "generated_at",
-        ),  # fmt: skip
+        ),
         "student_id",
     ),
     "study_plan_event": (
@@ -140,7 +140,7 @@ ENTITIES: dict[str, tuple[Table, tuple[str, ...], str | None]] = {
             "occurred_at",
             "device_id",
             "sync_operation_id",
-        ),  # fmt: skip
+        ),
         "student_id",
     ),
 }

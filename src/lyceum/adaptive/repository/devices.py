@@ -46,7 +46,7 @@ async def devices(
             ORDER BY d.dead_letters DESC, d.pending_operations DESC,
                      GREATEST(d.last_push_at, d.last_pull_at) NULLS FIRST, v.username
             LIMIT :limit
-        """),
+        """),  # noqa: S608 - _VISIBLE is this module's constant
         {**_scope(teacher, class_id, student), "limit": limit},
     )
     return [dict(row._mapping) for row in rows]
@@ -70,7 +70,7 @@ async def dead_letters(
                  ON s.student_id = v.id AND s.status = 'failed'
             ORDER BY s.updated_at DESC, s.id
             LIMIT :limit
-        """),
+        """),  # noqa: S608 - _VISIBLE is this module's constant
         {**_scope(teacher, class_id, student), "limit": limit},
     )
     return [dict(row._mapping) for row in rows]
@@ -88,7 +88,7 @@ async def request_retry(
             FROM visible v
             WHERE s.id = :operation AND s.status = 'failed' AND s.student_id = v.id
             RETURNING s.retry_requested_at
-        """),
+        """),  # noqa: S608 - _VISIBLE is this module's constant
         {**_scope(teacher, None, None), "operation": operation_id},
     )
     return row.scalar_one_or_none()

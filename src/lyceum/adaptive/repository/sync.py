@@ -410,7 +410,7 @@ async def record_push(
             "pending": pending,
             "dead": dead_letters,
             "applied": applied,
-        },  # fmt: skip
+        },
     )
 
 

@@ -64,10 +64,13 @@ async def pull(
         if row is None:
             out.append(
                 schemas.Change(
-                    seq=entry.seq, entity_type=entry.entity_type, entity_id=entry.entity_id,
-                    op=schemas.ChangeKind.DELETE, row=None,
+                    seq=entry.seq,
+                    entity_type=entry.entity_type,
+                    entity_id=entry.entity_id,
+                    op=schemas.ChangeKind.DELETE,
+                    row=None,
                 )
-            )  # fmt: skip
+            )
         else:
             out.append(_upsert(entry.seq, entry.entity_type, row, entry.entity_id))
     cursor = page[-1].seq if page else params.cursor

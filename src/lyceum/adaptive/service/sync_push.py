@@ -92,9 +92,14 @@ async def push(
     for op_id in (op_id for op_id in unique if op_id in to_process):
         op = unique[op_id]
         payload = parse_payload(
-            op.entity_type, op.operation, op.entity_id, request.device_id, student_id,
-            op.payload, now,
-        )  # fmt: skip
+            op.entity_type,
+            op.operation,
+            op.entity_id,
+            request.device_id,
+            student_id,
+            op.payload,
+            now,
+        )
         if isinstance(payload, Rejection):
             refused[op_id] = payload.reason
         else:
@@ -134,9 +139,13 @@ async def push(
     for result in results.values():
         counts[result.status] += 1
     await ledger.record_push(
-        db, student_id, request.device_id, counts[Outcome.APPLIED],
-        request.pending_operations, request.dead_letters,
-    )  # fmt: skip
+        db,
+        student_id,
+        request.device_id,
+        counts[Outcome.APPLIED],
+        request.pending_operations,
+        request.dead_letters,
+    )
     return schemas.PushResponse(
         results=ordered,
         applied=counts[Outcome.APPLIED],
@@ -194,19 +203,26 @@ async def _apply_attempts(
         correct = answers_match(question.kind, attempt.answer, question.correct_answer)
         rows.append(
             ledger.AttemptRow(
-                attempt.id, attempt.student_id, attempt.question_id, attempt.answer, correct,
-                attempt.time_taken_seconds, attempt.confidence,
-                attempt.attempted_at.astimezone(UTC), attempt.device_id, op_id,
+                attempt.id,
+                attempt.student_id,
+                attempt.question_id,
+                attempt.answer,
+                correct,
+                attempt.time_taken_seconds,
+                attempt.confidence,
+                attempt.attempted_at.astimezone(UTC),
+                attempt.device_id,
+                op_id,
             )
-        )  # fmt: skip
+        )
     inserted = await ledger.insert_attempts(db, rows)
     for attempt_id in inserted:
         batch.touched.add((attempts[by_attempt[attempt_id]].student_id, concept_of[attempt_id]))
     stored = await ledger.existing_attempts(db, set(by_attempt) - inserted)
-    for attempt_id, (student, question, answer, attempted_at) in stored.items():
+    for attempt_id, (student, question_id, answer, attempted_at) in stored.items():
         op_id = by_attempt[attempt_id]
         mine = attempts[op_id]
-        same = (student, question, answer) == (mine.student_id, mine.question_id, mine.answer)
+        same = (student, question_id, answer) == (mine.student_id, mine.question_id, mine.answer)
         if same and attempted_at == mine.attempted_at:
             batch.duplicates.add(op_id)
         else:
@@ -231,11 +247,18 @@ async def _apply_plan_events(
         by_event[event.id] = op_id
         rows.append(
             ledger.PlanEventRow(
-                event.id, event.plan_id, event.student_id, event.kind.value, event.day,
-                event.concept_code, event.minutes, event.occurred_at.astimezone(UTC),
-                event.device_id, op_id,
+                event.id,
+                event.plan_id,
+                event.student_id,
+                event.kind.value,
+                event.day,
+                event.concept_code,
+                event.minutes,
+                event.occurred_at.astimezone(UTC),
+                event.device_id,
+                op_id,
             )
-        )  # fmt: skip
+        )
     inserted = await ledger.insert_plan_events(db, rows)
     stored = await ledger.existing_plan_events(db, set(by_event) - inserted)
     for event_id, (plan, student, kind, occurred_at) in stored.items():
