@@ -69,7 +69,30 @@ async def test_small_history_loads_whole(db_session: AsyncSession) -> None:
         "questions": len(history.questions),
         "question_attempts": len(history.attempts),
     }
-    assert counts == {**expected, "concept_mastery": 0, "study_plans": 0, "sync_operations": 0}
+    nothing_yet = ("concept_mastery", "study_plans", "study_plan_events", "sync_operations")
+    assert counts == {
+        **expected,
+        **dict.fromkeys(nothing_yet, 0),
+        "sync_devices": 0,
+        "change_log": counts["change_log"],
+    }
+    # The change log (what devices pull) names every loaded row once, by its entity type.
+    logged = dict(
+        (
+            await db_session.execute(
+                text("SELECT entity_type, count(*) FROM adaptive.change_log GROUP BY entity_type")
+            )
+        ).all()
+    )
+    assert logged == {
+        "topic": len(history.topics),
+        "topic_prerequisites": len(history.topic_prerequisites),
+        "concept": len(history.concepts),
+        "question": len(history.questions),
+        "user": sum(1 for u in history.users if u["role"] == "student"),
+        "student_profile": len(history.student_profiles),
+        "question_attempt": len(history.attempts),
+    }
     assert counts["question_attempts"] > 1_000
     assert f"{counts['question_attempts']:,} attempts" in summary and "seed 11" in summary
 

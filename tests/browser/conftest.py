@@ -2,7 +2,8 @@
 `lyceum worker` (so the simulation ticks), on a database of their own holding a small
 generated Nerdboard history, a small TutorMax history caught up as the daily job would have
 (metrics, scores, rules, the model's card), Mathvidya's small question bank with its demo
-accounts (`demo.<role>@example.com`, the demo password), and three platform accounts: an
+accounts (`demo.<role>@example.com`, the demo password), the Adaptive engine's small world
+(`demo.<role>@adaptive.example.com`), and three platform accounts: an
 operator, a read-only viewer, and a tutor account linked to one of TutorMax's tutors.
 
 Every test gets `visit` (tests.fixtures.browser.Visit). After the test body, each page it
@@ -60,6 +61,8 @@ TUTORMAX_PREPARE = (
     (sys.executable, "-m", "lyceum.cli.main", "tutormax", "catch-up", "--weeks", "12"),
     # Mathvidya: the small question bank, templates and demo accounts (about 2 s).
     (sys.executable, "-m", "lyceum.cli.main", "generate", "mathvidya", "--scale", "small"),
+    # Adaptive: the small knowledge graph, a class of students, their teachers (about 2 s).
+    (sys.executable, "-m", "lyceum.cli.main", "generate", "adaptive", "--scale", "small"),
 )
 
 GENERATE = (sys.executable, "-m", "lyceum.cli.main", "generate", "nerdboard")

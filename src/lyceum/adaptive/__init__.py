@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from lyceum.adaptive.connection import POOL
 from lyceum.adaptive.demo import DEMO_ACCOUNTS
-from lyceum.core.appspec import AppAccount, AppSpec, GenerateOptions, SignInAttempt
+from lyceum.adaptive.enums import ADMIN_ROLE, TEACHER_ROLE
+from lyceum.core.appspec import AppAccount, AppSpec, GenerateOptions, NavLink, SignInAttempt
 
 if TYPE_CHECKING:
     import typer
@@ -17,6 +18,12 @@ if TYPE_CHECKING:
 
 def _router() -> APIRouter:
     from lyceum.adaptive.api import router
+
+    return router()
+
+
+def _pages() -> APIRouter:
+    from lyceum.adaptive.pages import router
 
     return router()
 
@@ -57,10 +64,9 @@ app_spec = AppSpec(
     models_module="lyceum.adaptive.models",
     router=_router,
     cli=_cli,
-    pages_coming=(
-        "Pages for students and teachers (mastery, the next question, study plans) come w"
-        "ith the mastery model and offline sync."
-    ),
+    pages=_pages,
+    # Teachers and admins see sync health; students' pages come with issue 18.
+    nav=(NavLink("Sync", "/sync", (TEACHER_ROLE, ADMIN_ROLE, "admin")),),
     tasks=_tasks,
     pure_packages=("synthetic", "sync", "mastery"),
     generate=_generate,

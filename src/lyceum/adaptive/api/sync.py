@@ -20,7 +20,7 @@ from lyceum.adaptive.connection import get_db
 from lyceum.adaptive.enums import ADMIN_ROLE, STUDENT_ROLE, TEACHER_ROLE
 from lyceum.adaptive.service import sync_pull, sync_push, sync_status
 from lyceum.core.auth import Principal, require_roles
-from lyceum.core.errors import Unauthorized
+from lyceum.core.errors import NotFound
 
 AdaptiveSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
 Student = Annotated[Principal, Depends(require_roles(STUDENT_ROLE))]
@@ -31,7 +31,12 @@ def _account_id(principal: Principal) -> uuid.UUID:
     try:
         return uuid.UUID(principal.subject)
     except ValueError:
-        raise Unauthorized("this token does not name an adaptive account") from None
+        # Signed in, but as someone with no adaptive account (an operator, say): the same
+        # answer Mathvidya gives, 404, since the caller's role was admitted.
+        raise NotFound(
+            "this sign-in names no adaptive account; sign in with an adaptive account",
+            details={"reason": "no_account"},
+        ) from None
 
 
 def _viewer(principal: Principal) -> sync_status.Viewer:

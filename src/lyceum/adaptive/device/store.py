@@ -375,7 +375,8 @@ class DeviceStore:
         if table is None:
             return  # a type this device version does not keep
         if change.op == schemas.ChangeKind.DELETE or change.row is None:
-            await db.execute(delete(table).where(table.c.id == change.entity_id))
+            if not await self._needed_by_own_attempts(db, change.entity_type, change.entity_id):
+                await db.execute(delete(table).where(table.c.id == change.entity_id))
             return
         values = _from_json(table, change.row)
         if change.entity_type == "student_profile":
@@ -388,6 +389,30 @@ class DeviceStore:
             k: statement.excluded[k] for k in values if k not in keys and k != "password_hash"
         }
         await db.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+
+    async def _needed_by_own_attempts(
+        self, db: AsyncSession, entity_type: str, entity_id: uuid.UUID
+    ) -> bool:
+        """Whether a question (or its concept or topic) the server deleted is still answered
+        by an attempt on this device. Such an attempt is the device's own, never applied by
+        the server (one there would have kept the question from being deleted), so it is in
+        the queue or a dead letter; deleting the question under it would fail the page's
+        foreign keys at commit and wedge every later pull. The row stays until the attempt is
+        resolved (the question may be published again, and the dead letter retried)."""
+        query = select(QuestionAttempt.id).join(
+            Question, Question.id == QuestionAttempt.question_id
+        )
+        if entity_type == "question":
+            query = query.where(Question.id == entity_id)
+        elif entity_type == "concept":
+            query = query.where(Question.concept_id == entity_id)
+        elif entity_type == "topic":
+            query = query.join(Concept, Concept.id == Question.concept_id).where(
+                Concept.topic_id == entity_id
+            )
+        else:
+            return False
+        return await db.scalar(query.limit(1)) is not None
 
     async def _merge_profile(self, db: AsyncSession, incoming: dict[str, Any]) -> dict[str, Any]:
         """Keep a local field whose clock is newer than the server's (a change not yet pushed,

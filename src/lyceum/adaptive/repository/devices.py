@@ -94,4 +94,18 @@ async def request_retry(
     return row.scalar_one_or_none()
 
 
-__all__ = ["dead_letters", "devices", "request_retry"]
+
+
+
+async def visible_classes(db: AsyncSession, teacher: uuid.UUID | None) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the classes a viewer may filter by: a teacher's own, or all."""
+    rows = await db.execute(
+        text(
+            "SELECT id, name FROM adaptive.classes"
+            " WHERE CAST(:teacher AS uuid) IS NULL OR teacher_id = CAST(:teacher AS uuid)"
+            " ORDER BY grade, name"
+        ),
+        {"teacher": teacher},
+    )
+    return [(row[0], row[1]) for row in rows]
+__all__ = ["dead_letters", "devices", "request_retry", "visible_classes"]

@@ -324,26 +324,36 @@ async def update_profile(
 # ---- mastery -------------------------------------------------------------------------------
 
 
+# One student's attempts (`idx_attempts_student_timestamp`, behind a MATERIALIZED fence), then
+# those at the touched concepts. Without the fence the planner may probe the touched
+# questions' attempts through `question_id` and filter by student — and does, in the generic
+# plan a cached prepared statement switches to after five runs — reading every student's
+# attempts at those questions: a cost growing with the whole table, not with this student's
+# history (`lyceum bench adaptive`, 70,000 attempts: 32 ms a push of 500, against 3.6 ms).
+_OUTCOMES = text("""
+WITH mine AS MATERIALIZED (
+    SELECT id, question_id, attempted_at, is_correct FROM adaptive.question_attempts
+    WHERE student_id = :student
+)
+SELECT q.concept_id, m.id, m.attempted_at, m.is_correct
+FROM mine m JOIN adaptive.questions q ON q.id = m.question_id
+WHERE q.concept_id = ANY(CAST(:concepts AS uuid[]))
+""")
+
+
 async def outcomes_for(
     db: AsyncSession, pairs: set[tuple[uuid.UUID, uuid.UUID]]
 ) -> dict[tuple[uuid.UUID, uuid.UUID], list[Outcome]]:
-    """Every attempt of each (student, concept) pair, for recomputing its mastery."""
-    if not pairs:
-        return {}
-    students = [s for s, _ in pairs]
-    concepts = [c for _, c in pairs]
-    rows = await db.execute(
-        text("""
-            SELECT a.student_id, q.concept_id, a.id, a.attempted_at, a.is_correct
-            FROM unnest(CAST(:students AS uuid[]), CAST(:concepts AS uuid[])) AS p(s, c)
-            JOIN adaptive.questions q ON q.concept_id = p.c
-            JOIN adaptive.question_attempts a ON a.student_id = p.s AND a.question_id = q.id
-        """),
-        {"students": students, "concepts": concepts},
-    )
+    """Every attempt of each (student, concept) pair, for recomputing its mastery (one query
+    a student; a push names one)."""
+    concepts: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for student, concept in pairs:
+        concepts.setdefault(student, []).append(concept)
     found: dict[tuple[uuid.UUID, uuid.UUID], list[Outcome]] = {pair: [] for pair in pairs}
-    for student, concept, attempt_id, attempted_at, correct in rows:
-        found[(student, concept)].append(Outcome(attempt_id, attempted_at, correct))
+    for student, wanted in concepts.items():
+        rows = await db.execute(_OUTCOMES, {"student": student, "concepts": wanted})
+        for concept, attempt_id, attempted_at, correct in rows.all():
+            found[(student, concept)].append(Outcome(attempt_id, attempted_at, correct))
     return found
 
 

@@ -16,14 +16,21 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.adaptive import schemas
+from lyceum.adaptive.enums import UserRole
 from lyceum.adaptive.repository import changes
 from lyceum.adaptive.repository import sync as ledger
 from lyceum.adaptive.repository.changes import LogEntry
+from lyceum.core.errors import Forbidden
 
 
 async def pull(
     db: AsyncSession, student_id: uuid.UUID, params: schemas.PullParams
 ) -> schemas.PullResponse:
+    # As for a push: a token outliving its account's deactivation (or naming no student) reads
+    # nothing, and registers no device.
+    account = await ledger.student_account(db, student_id)
+    if account is None or account[0] != UserRole.STUDENT.value or not account[1]:
+        raise Forbidden("only an active student's device pulls their practice")
     # Fetch one more than asked, to know whether there is more.
     page = await changes.log_page(db, student_id, params.cursor, params.limit + 1)
     has_more = len(page) > params.limit
