@@ -84,8 +84,10 @@ async def test_take_batch_takes_the_oldest_and_marks_them_sent(
 ) -> None:
     ids = await queue(local_engine, 5)
     batch = await store.take_batch(3)
-    assert [op.id for op in batch] == ids[:3]
-    assert [op.payload for op in batch] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [op.id for op in batch.operations] == ids[:3]
+    assert [op.payload for op in batch.operations] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    # What the push reports to the server: two more waiting behind it, no dead letter.
+    assert (batch.waiting_after, batch.dead_letters) == (2, 0)
     rows = await operations(local_engine)
     assert [rows[i].status for i in ids] == [SyncStatus.IN_PROGRESS] * 3 + [SyncStatus.PENDING] * 2
     assert [rows[i].attempts for i in ids] == [1, 1, 1, 0, 0]
@@ -97,13 +99,13 @@ async def test_a_batch_whose_answer_was_lost_is_sent_again_first_after_a_crash(
     store: DeviceStore, local_engine: AsyncEngine
 ) -> None:
     ids = await queue(local_engine, 4)
-    assert [op.id for op in await store.take_batch(2)] == ids[:2]
+    assert [op.id for op in (await store.take_batch(2)).operations] == ids[:2]
     # The process dies before the server's answer arrives: a fresh engine on the same file.
     await local_engine.dispose()
     restarted = create_local_engine(local_engine.url)
     try:
         again = await DeviceStore(restarted).take_batch(3)
-        assert [op.id for op in again] == ids[:3]
+        assert [op.id for op in again.operations] == ids[:3]
         rows = await operations(restarted)
         assert [rows[i].attempts for i in ids] == [2, 2, 1, 0]
     finally:
@@ -111,7 +113,7 @@ async def test_a_batch_whose_answer_was_lost_is_sent_again_first_after_a_crash(
 
 
 async def test_empty_queue_takes_nothing(store: DeviceStore) -> None:
-    assert await store.take_batch(10) == []
+    assert (await store.take_batch(10)).operations == []
     counts = await store.counts()
     assert (counts.pending, counts.in_progress, counts.completed, counts.failed) == (0, 0, 0, 0)
 
@@ -146,7 +148,7 @@ async def test_settle_completes_applied_and_duplicates_and_dead_letters_rejectio
     assert [op.id for op in await store.dead_letters()] == [ids[2]]
     assert (await store.state()).last_push_at is not None
     # A dead letter does not hold up the queue: the next batch skips it.
-    assert [op.id for op in await store.take_batch(10)] == [ids[3]]
+    assert [op.id for op in (await store.take_batch(10)).operations] == [ids[3]]
 
 
 async def test_a_late_rejection_never_undoes_a_completion(
@@ -185,7 +187,7 @@ async def test_retry_moves_dead_letters_back_to_the_queue(
     assert await store.retry() == 0
     # Retried operations go out again, oldest first; one that is then applied is completed.
     batch = await store.take_batch(10)
-    assert [op.id for op in batch] == ids[1:]
+    assert [op.id for op in batch.operations] == ids[1:]
     await store.settle([_result(ids[1], OUTCOME.APPLIED)])
     assert (await operations(local_engine))[ids[1]].status == SyncStatus.COMPLETED
 
@@ -224,8 +226,9 @@ async def test_a_profile_change_is_written_locally_and_queued_with_a_rising_cloc
     assert profile.available_hours_per_week == 10.0
     assert profile.exam_date == date(2027, 3, 1)
     rows = await operations(local_engine)
-    one, two = rows[first], rows[second]
+    one, two = rows[first.operation_id], rows[second.operation_id]
     stamp_one, stamp_two = one.payload["clock"], two.payload["clock"]
+    assert (first.clock, second.clock) == (stamp_one, stamp_two)
     # Two changes within the same millisecond still order (the hybrid clock's counter).
     assert stamp_two > stamp_one
     assert Clock.decode(stamp_two).node == DEVICE
@@ -252,8 +255,8 @@ async def test_the_clock_keeps_rising_after_a_stamp_from_the_future_was_stored(
     ahead = Clock(int((datetime.now(UTC) + timedelta(hours=2)).timestamp() * 1000), 7, DEVICE)
     async with local_sessionmaker(local_engine)() as db, db.begin():
         await db.execute(sync_state.update().values(clock=ahead.encode()))
-    op_id = await store.record_profile_change(student, {"available_hours_per_week": 3.0})
-    assert (await operations(local_engine))[op_id].payload["clock"] > ahead.encode()
+    change = await store.record_profile_change(student, {"available_hours_per_week": 3.0})
+    assert (await operations(local_engine))[change.operation_id].payload["clock"] > ahead.encode()
 
 
 async def test_a_field_a_device_may_not_change_is_refused_and_nothing_queued(
@@ -268,8 +271,8 @@ async def test_a_field_a_device_may_not_change_is_refused_and_nothing_queued(
 
 async def test_a_profile_change_before_the_first_pull_is_still_queued(store: DeviceStore) -> None:
     student = uuid.uuid4()
-    op_id = await store.record_profile_change(student, {"available_hours_per_week": 4.0})
-    assert [op.id for op in await store.take_batch(5)] == [op_id]
+    change = await store.record_profile_change(student, {"available_hours_per_week": 4.0})
+    assert [op.id for op in (await store.take_batch(5)).operations] == [change.operation_id]
 
 
 # ---- pulled pages ------------------------------------------------------------------------
@@ -595,7 +598,7 @@ async def test_a_second_connection_waits_for_the_writer_instead_of_failing(
             # Even the reading half of take_batch has not run: the write lock is held.
             assert not waiting.done()
         batch = await asyncio.wait_for(waiting, timeout=5)
-        assert len(batch) == 1
+        assert len(batch.operations) == 1
         assert (await store.counts()).in_progress == 1
         async with local_sessionmaker(local_engine)() as db:
             assert (await db.execute(text("PRAGMA integrity_check"))).scalar_one() == "ok"

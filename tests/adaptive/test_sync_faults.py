@@ -71,9 +71,11 @@ from tests.adaptive.sync_world import World, build_world, student_headers
 from tests.fixtures.browser import artifacts_dir
 
 STEPS_WANTED = 10_000
-RUNS_PER_ROUND = 5
-STEPS_PER_RUN = 500
+RUNS_PER_ROUND = 10
+STEPS_PER_RUN = 1_000
 DEVICES = ("phone", "laptop", "tablet")
+SMALL_BATCH = 7
+FULL_BATCH = 500
 INVALID_KINDS = ("other_student", "unknown_question", "future", "reused_id")
 
 T = TypeVar("T")
@@ -90,6 +92,8 @@ class Totals:
     invalid: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     rules: Counter[str] = field(default_factory=Counter)
+    # Where the time goes: starting a run's devices, the steps, converging and checking.
+    seconds: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -140,7 +144,7 @@ class Device:
             base_url="http://test",
             headers={**student_headers(self.student), "Content-Type": "application/json"},
         )
-        self.client = SyncClient(self.store, self.http, batch_size=7, sleep=_no_wait)
+        self.client = SyncClient(self.store, self.http, batch_size=SMALL_BATCH, sleep=_no_wait)
         self.alive = True
 
     async def kill(self) -> None:
@@ -186,6 +190,7 @@ class SyncUnderFaults(RuleBasedStateMachine):
         assert CONTEXT is not None
         self.context = CONTEXT
         self.context.totals.runs += 1
+        started = time.perf_counter()
         self.world = self.context.world
         self.student = self.context.run(_new_student(self.context))
         self.network = FaultyNetwork(httpx.ASGITransport(app=self.context.app,
@@ -208,8 +213,15 @@ class SyncUnderFaults(RuleBasedStateMachine):
         self.invalid: dict[str, set[uuid.UUID]] = {name: set() for name in DEVICES}
         self.hours: list[tuple[str, float]] = [("", 6.0)]
         self.step_count = 0
+        self.last_step: tuple[str, float] | None = None
+        self.context.totals.seconds["setup"] += time.perf_counter() - started
 
     def _step(self, name: str) -> None:
+        # A step's time (with Hypothesis' drawing of the next) is counted at the next step.
+        now = time.perf_counter()
+        if self.last_step is not None:
+            self.context.totals.seconds[self.last_step[0]] += now - self.last_step[1]
+        self.last_step = (name, now)
         self.step_count += 1
         self.context.totals.steps += 1
         self.context.totals.rules[name] += 1
@@ -242,13 +254,10 @@ class SyncUnderFaults(RuleBasedStateMachine):
 
     async def _change_hours(self, device: Device, hours: float) -> None:
         await device.ensure_running()
-        op_id = await device.store.record_profile_change(
+        change = await device.store.record_profile_change(
             self.student.id, {"available_hours_per_week": hours}
         )
-        async with device.store._sessions() as db:
-            payload = await db.scalar(select(SyncOperation.payload).where(SyncOperation.id == op_id))
-        assert payload is not None
-        self.hours.append((payload["clock"], hours))
+        self.hours.append((change.clock, hours))
 
     @rule(device=st.sampled_from(range(3)), kind=st.sampled_from(INVALID_KINDS))
     def queue_invalid(self, device: int, kind: str) -> None:
@@ -336,19 +345,24 @@ class SyncUnderFaults(RuleBasedStateMachine):
         self._step("deliver_held")
         self.context.run(self.network.deliver_held(picks))
 
-    @rule(device=st.sampled_from(range(3)))
-    def kill_idle(self, device: int) -> None:
+    @precondition(lambda machine: any(device.alive for device in machine.devices))
+    @rule(pick=st.integers(0, 2))
+    def kill_idle(self, pick: int) -> None:
         self._step("kill_idle")
-        if self.devices[device].alive:
-            self.context.totals.kills += 1
-            self.context.run(self.devices[device].kill())
+        alive = [device for device in self.devices if device.alive]
+        self.context.totals.kills += 1
+        self.context.run(alive[pick % len(alive)].kill())
 
     # ---- after the faults -------------------------------------------------------------------
 
     def teardown(self) -> None:
+        started = time.perf_counter()
+        if self.last_step is not None:
+            self.context.totals.seconds[self.last_step[0]] += started - self.last_step[1]
         try:
             self.context.run(self._converge_and_check())
         finally:
+            self.context.totals.seconds["teardown"] += time.perf_counter() - started
             for device in self.devices:
                 self.context.run(device.kill())
             self.context.totals.faults.update({k.value: v for k, v in self.network.faults.items()})
@@ -358,6 +372,9 @@ class SyncUnderFaults(RuleBasedStateMachine):
         await self.network.deliver_all_held()
         for device in self.devices:
             await device.ensure_running()
+            # Batches of the normal size once the faults are over (small ones, above, put
+            # the kills between a batch's statements).
+            device.client.batch_size = FULL_BATCH
         for _ in range(2):
             for device in self.devices:
                 await device.client.sync(max_failures=1)
@@ -517,6 +534,7 @@ def test_devices_converge_under_faults(
         "invalid_operations": totals.invalid,
         "messages": dict(totals.faults),
         "rules": dict(totals.rules),
+        "seconds_in": {k: round(v, 1) for k, v in totals.seconds.items()},
     }
     out = artifacts_dir() / "sync_faults.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -104,6 +104,8 @@ def test_a_teacher_finds_a_rejected_operation_and_asks_the_device_to_resend(
     expect(teacher.locator("body")).to_have_attribute("data-page", "adaptive-sync")
     tablet = teacher.locator("#devices tbody tr", has_text=device_id)
     expect(tablet).to_have_count(1)
+    # The device's row counts its dead letter (from the server's ledger).
+    expect(tablet.locator("td").nth(6)).to_have_text("1")
     letter = teacher.locator("#dead-letters tbody tr", has_text=device_id)
     expect(letter).to_contain_text("is not on the server")
     expect(letter.locator("td").nth(4)).to_have_text("1")
@@ -118,3 +120,6 @@ def test_a_teacher_finds_a_rejected_operation_and_asks_the_device_to_resend(
     letter = teacher.locator("#dead-letters tbody tr", has_text=device_id)
     expect(letter.locator("td").nth(4)).to_have_text("2")
     expect(letter.locator("button[data-resend]")).to_be_visible()
+    expect(
+        teacher.locator("#devices tbody tr", has_text=device_id).locator("td").nth(6)
+    ).to_have_text("1")

@@ -110,7 +110,6 @@ def create_local_engine(url: str | URL) -> AsyncEngine:
         async_url,
         # FastAPI runs handlers and dependencies on different threads.
         connect_args={"check_same_thread": False},
-        pool_pre_ping=True,
         execution_options={"schema_translate_map": {SCHEMA: None}},
     )
     event.listen(engine.sync_engine, "connect", _apply_pragmas)

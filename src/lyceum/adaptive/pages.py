@@ -14,6 +14,7 @@ Students' own pages (mastery, practice, the plan, their device's sync state) com
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -64,13 +65,24 @@ async def sync_page(
     )
     now = datetime.now(UTC)
     stale_before = now - STALE_AFTER
+    # Dead letters per device, from the server's ledger (a device's own count is only as
+    # fresh as its last push, which may predate the rejection).
+    dead_by_device = Counter(
+        (letter.student_id, letter.device_id) for letter in overview.dead_letters
+    )
     rows: list[dict[str, Any]] = []
     for device in overview.devices:
         seen = max(
             (t for t in (device.last_push_at, device.last_pull_at) if t is not None),
             default=None,
         )
-        rows.append({"device": device, "stale": seen is None or seen < stale_before})
+        rows.append(
+            {
+                "device": device,
+                "stale": seen is None or seen < stale_before,
+                "dead": dead_by_device[(device.student_id, device.device_id)],
+            }
+        )
     classes = await devices.visible_classes(db, viewer.teacher_id)
     context = {
         "title": "Sync health",

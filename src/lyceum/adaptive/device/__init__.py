@@ -10,14 +10,22 @@ from lyceum.adaptive.device.client import (
     SyncSummary,
     SyncUnavailable,
 )
-from lyceum.adaptive.device.store import DeviceState, DeviceStore, QueueCounts
+from lyceum.adaptive.device.store import (
+    Batch,
+    DeviceState,
+    DeviceStore,
+    QueueCounts,
+    QueuedChange,
+)
 
 __all__ = [
+    "Batch",
     "DeviceState",
     "DeviceStore",
     "PullSummary",
     "PushSummary",
     "QueueCounts",
+    "QueuedChange",
     "SyncClient",
     "SyncRefused",
     "SyncSummary",

@@ -122,14 +122,13 @@ class SyncClient:
         state = await self.store.state()
         while True:
             batch = await self.store.take_batch(self.batch_size)
-            if not batch:
+            if not batch.operations:
                 return summary
-            counts = await self.store.counts()
             request = schemas.PushRequest(
                 device_id=state.device_id,
-                operations=batch,
-                pending_operations=max(counts.waiting - len(batch), 0),
-                dead_letters=counts.failed,
+                operations=batch.operations,
+                pending_operations=batch.waiting_after,
+                dead_letters=batch.dead_letters,
             )
             try:
                 response = await self.http.post(PUSH_PATH, content=request.model_dump_json())

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Table, Uuid, delete, func, insert, select, text, update
+from sqlalchemy import Date, Row, Table, Uuid, delete, func, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -96,6 +96,23 @@ class DeviceState:
 
 
 @dataclass(frozen=True, slots=True)
+class Batch:
+    """Operations taken for one push, and what stays behind them (reported to the server)."""
+
+    operations: list[schemas.PushedOperation]
+    waiting_after: int
+    dead_letters: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedChange:
+    """A profile change queued for upload: its operation and the clock stamp it carries."""
+
+    operation_id: uuid.UUID
+    clock: str
+
+
+@dataclass(frozen=True, slots=True)
 class QueueCounts:
     pending: int
     in_progress: int
@@ -132,6 +149,15 @@ def _from_json(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+async def _state_row(db: AsyncSession, device_id: str | None = None) -> Row[Any]:
+    """The device's state row, inserted on first use, in `db`'s transaction."""
+    row = (await db.execute(select(sync_state))).first()
+    if row is None:
+        await db.execute(insert(sync_state).values(id=1, device_id=device_id or default_device_id()))
+        row = (await db.execute(select(sync_state))).one()
+    return row
+
+
 class DeviceStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -146,12 +172,7 @@ class DeviceStore:
         """The device's state row, made on first use (with `device_id`, or one from the host
         name)."""
         async with self._session() as db:
-            row = (await db.execute(select(sync_state))).first()
-            if row is None:
-                await db.execute(
-                    insert(sync_state).values(id=1, device_id=device_id or default_device_id())
-                )
-                row = (await db.execute(select(sync_state))).one()
+            row = await _state_row(db, device_id)
         values = dict(row._mapping)
         values.pop("id")
         return DeviceState(**values)
@@ -180,13 +201,15 @@ class DeviceStore:
 
     async def record_profile_change(
         self, student_id: uuid.UUID, fields: dict[str, Any]
-    ) -> uuid.UUID:
-        """Change profile fields locally and queue the change, stamped by the device's clock."""
+    ) -> QueuedChange:
+        """Change profile fields locally and queue the change, stamped by the device's clock.
+        The clock is read and advanced in the change's own (immediate) transaction, so two
+        processes on one device never issue the same stamp."""
         for name in fields:
             if name not in DEVICE_FIELDS:
                 raise ValueError(f"{name} is not a field a device may change")
-        state = await self.state()
         async with self._session() as db:
+            state = await _state_row(db)
             clock = HybridClock(state.device_id, Clock.decode(state.clock) if state.clock else None)
             stamp = clock.now(int(datetime.now(UTC).timestamp() * 1000)).encode()
             profile = (
@@ -217,7 +240,7 @@ class DeviceStore:
                 )
             )
             await db.execute(update(sync_state).values(clock=stamp))
-        return operation_id
+        return QueuedChange(operation_id=operation_id, clock=stamp)
 
     # ---- the queue --------------------------------------------------------------------------
 
@@ -237,9 +260,10 @@ class DeviceStore:
             failed=rows.get(SyncStatus.FAILED, 0),
         )
 
-    async def take_batch(self, limit: int) -> list[schemas.PushedOperation]:
+    async def take_batch(self, limit: int) -> Batch:
         """The oldest operations not yet acknowledged (a batch sent before whose answer was
-        lost comes first), marked `in_progress` and counted as tried."""
+        lost comes first), marked `in_progress` and counted as tried; with the queue's counts
+        read in the same transaction."""
         async with self._session() as db:
             rows = (
                 (
@@ -254,7 +278,7 @@ class DeviceStore:
                 .all()
             )
             if not rows:
-                return []
+                return Batch(operations=[], waiting_after=0, dead_letters=0)
             await db.execute(
                 update(SyncOperation)
                 .where(SyncOperation.id.in_([row.id for row in rows]))
@@ -264,16 +288,28 @@ class DeviceStore:
                     updated_at=datetime.now(UTC),
                 )
             )
-            return [
-                schemas.PushedOperation(
-                    id=row.id,
-                    entity_type=row.entity_type,
-                    entity_id=row.entity_id,
-                    operation=row.operation.value,
-                    payload=row.payload,
-                )
-                for row in rows
-            ]
+            counts = dict(
+                (
+                    await db.execute(
+                        select(SyncOperation.status, func.count()).group_by(SyncOperation.status)
+                    )
+                ).all()
+            )
+            waiting = counts.get(SyncStatus.PENDING, 0) + counts.get(SyncStatus.IN_PROGRESS, 0)
+            return Batch(
+                operations=[
+                    schemas.PushedOperation(
+                        id=row.id,
+                        entity_type=row.entity_type,
+                        entity_id=row.entity_id,
+                        operation=row.operation.value,
+                        payload=row.payload,
+                    )
+                    for row in rows
+                ],
+                waiting_after=max(waiting - len(rows), 0),
+                dead_letters=counts.get(SyncStatus.FAILED, 0),
+            )
 
     async def settle(self, results: Sequence[schemas.OperationResult]) -> None:
         """Record the server's answers: applied or duplicate → completed; rejected → the dead
@@ -439,4 +475,11 @@ class DeviceStore:
         return incoming
 
 
-__all__ = ["DeviceState", "DeviceStore", "QueueCounts", "default_device_id"]
+__all__ = [
+    "Batch",
+    "DeviceState",
+    "DeviceStore",
+    "QueueCounts",
+    "QueuedChange",
+    "default_device_id",
+]

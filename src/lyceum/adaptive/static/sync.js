@@ -12,7 +12,7 @@
       .then(function () {
         var cell = button.parentNode;
         cell.textContent = "";
-        cell.appendChild(Lyceum.el("span", { class: "badge warning" }, ["requested just now"]));
+        cell.appendChild(Lyceum.el("span", { class: "badge warning", text: "requested just now" }));
       })
       .catch(function (error) {
         button.disabled = false;
