@@ -307,8 +307,8 @@ class SyncUnderFaults(RuleBasedStateMachine):
         async with device.store._sessions() as db:
             return await db.scalar(
                 select(QuestionAttempt.id)
-                .where(QuestionAttempt.device_id == device.name,
-                       QuestionAttempt.id.in_(self.acknowledged))  # fmt: skip
+                .where(QuestionAttempt.device_id == device.name)
+                .where(QuestionAttempt.id.in_(self.acknowledged))
                 .limit(1)
             )
 
@@ -545,4 +545,3 @@ def test_devices_converge_under_faults(
     assert totals.kills_mid_sync > 0 and totals.invalid > 0
     for fault in Fault:
         assert totals.faults[fault.value] > 0, fault
-

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,13 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> None:
 def _sends(local: Path) -> int:
     """How many times the device has sent any operation (each take counts one)."""
     with sqlite3.connect(local) as db:
-        return int(db.execute("SELECT coalesce(sum(attempts), 0) FROM sync_operations").fetchone()[0])
+        row = db.execute("SELECT coalesce(sum(attempts), 0) FROM sync_operations").fetchone()
+        return int(row[0])
+
+
+def _in_flight(local: Path, sent_before: int) -> bool:
+    """The process now on the file has sent a batch whose answer it has not settled."""
+    return _sends(local) > sent_before and _queue(local).get("in_progress", 0) > 0
 
 
 def _queue(local: Path) -> dict[str, int]:
@@ -166,7 +173,7 @@ def test_a_device_killed_again_and_again_loses_and_repeats_nothing(
         ]
     assert questions
     before = set(_server_attempts(url, student))
-    rng = random.Random(17)  # noqa: S311 - the kill moments, reproducibly
+    rng = random.Random(17)  # the kill moments, reproducibly
     acknowledged: list[uuid.UUID] = []
     caught: dict[str, int] = {"with_a_batch_in_flight": 0, "with_work_waiting": 0}
     started = time.perf_counter()
@@ -183,10 +190,7 @@ def test_a_device_killed_again_and_again_loses_and_repeats_nothing(
         if rng.random() < 0.5:
             # The moment this process has taken a batch (committed `in_progress`, counted as
             # sent) and not yet settled its answer: the push is on the wire or being applied.
-            _wait_for(
-                lambda: _sends(local) > sent_before and _queue(local).get("in_progress", 0) > 0,
-                seconds=5,
-            )
+            _wait_for(partial(_in_flight, local, sent_before), seconds=5)
             time.sleep(rng.uniform(0, 0.05))
         else:
             # Any moment, from Python's start-up to the wait between two syncs.
@@ -195,8 +199,7 @@ def test_a_device_killed_again_and_again_loses_and_repeats_nothing(
         watching.wait(10)
         waiting = _queue(local)
         # In flight: this process sent a batch whose answer it never settled.
-        in_flight = _sends(local) > sent_before and waiting.get("in_progress", 0) > 0
-        caught["with_a_batch_in_flight"] += in_flight
+        caught["with_a_batch_in_flight"] += _in_flight(local, sent_before)
         caught["with_work_waiting"] += waiting.get("pending", 0) + waiting.get("in_progress", 0) > 0
 
     last = _run(env, "adaptive", "sync", "--once")

@@ -153,7 +153,9 @@ async def _state_row(db: AsyncSession, device_id: str | None = None) -> Row[Any]
     """The device's state row, inserted on first use, in `db`'s transaction."""
     row = (await db.execute(select(sync_state))).first()
     if row is None:
-        await db.execute(insert(sync_state).values(id=1, device_id=device_id or default_device_id()))
+        await db.execute(
+            insert(sync_state).values(id=1, device_id=device_id or default_device_id())
+        )
         row = (await db.execute(select(sync_state))).one()
     return row
 
@@ -374,8 +376,7 @@ class DeviceStore:
                     await db.execute(delete(table))
                 await db.execute(update(sync_state).values(epoch=page.epoch, cursor=0))
                 return None
-            for change in page.changes:
-                await self._apply(db, change)
+            await self._apply_changes(db, page.changes)
             if page.retry_operations:
                 await db.execute(
                     update(SyncOperation)
@@ -392,7 +393,43 @@ class DeviceStore:
             )
         return len(page.changes)
 
-    async def _apply(self, db: AsyncSession, change: schemas.Change) -> None:
+    async def _apply_changes(self, db: AsyncSession, changes: Sequence[schemas.Change]) -> None:
+        """Upserts go in one statement per table (and set of columns), executed for all its
+        rows at once; prerequisite sets and deletes follow, in the page's order. The order
+        between entities does not matter: a page names each entity once, and foreign keys are
+        checked at commit (`defer_foreign_keys`)."""
+        upserts: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+        others: list[schemas.Change] = []
+        for change in changes:
+            table = TABLES.get(change.entity_type)
+            if change.entity_type == "topic_prerequisites" or (
+                table is not None and (change.op == schemas.ChangeKind.DELETE or change.row is None)
+            ):
+                others.append(change)
+                continue
+            if table is None or change.row is None:
+                continue  # a type this device version does not keep
+            values = _from_json(table, change.row)
+            if change.entity_type == "student_profile":
+                values = await self._merge_profile(db, values)
+            if change.entity_type == "user":
+                values.setdefault("password_hash", NO_PASSWORD)
+            upserts.setdefault((change.entity_type, tuple(values)), []).append(values)
+        for (entity_type, columns), rows in upserts.items():
+            table = TABLES[entity_type]
+            keys = ["student_id", "concept_id"] if entity_type == "concept_mastery" else ["id"]
+            statement = sqlite_insert(table)
+            updates = {
+                k: statement.excluded[k] for k in columns if k not in keys and k != "password_hash"
+            }
+            await db.execute(
+                statement.on_conflict_do_update(index_elements=keys, set_=updates), rows
+            )
+        for change in others:
+            await self._apply_other(db, change)
+
+    async def _apply_other(self, db: AsyncSession, change: schemas.Change) -> None:
+        """A topic's prerequisite set (replaced whole), or a deleted row."""
         if change.entity_type == "topic_prerequisites":
             await db.execute(
                 delete(TopicPrerequisite).where(TopicPrerequisite.topic_id == change.entity_id)
@@ -407,24 +444,9 @@ class DeviceStore:
                     ],
                 )
             return
-        table = TABLES.get(change.entity_type)
-        if table is None:
-            return  # a type this device version does not keep
-        if change.op == schemas.ChangeKind.DELETE or change.row is None:
-            if not await self._needed_by_own_attempts(db, change.entity_type, change.entity_id):
-                await db.execute(delete(table).where(table.c.id == change.entity_id))
-            return
-        values = _from_json(table, change.row)
-        if change.entity_type == "student_profile":
-            values = await self._merge_profile(db, values)
-        if change.entity_type == "user":
-            values.setdefault("password_hash", NO_PASSWORD)
-        keys = ["student_id", "concept_id"] if change.entity_type == "concept_mastery" else ["id"]
-        statement = sqlite_insert(table).values(values)
-        updates = {
-            k: statement.excluded[k] for k in values if k not in keys and k != "password_hash"
-        }
-        await db.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+        table = TABLES[change.entity_type]
+        if not await self._needed_by_own_attempts(db, change.entity_type, change.entity_id):
+            await db.execute(delete(table).where(table.c.id == change.entity_id))
 
     async def _needed_by_own_attempts(
         self, db: AsyncSession, entity_type: str, entity_id: uuid.UUID

@@ -94,10 +94,9 @@ async def request_retry(
     return row.scalar_one_or_none()
 
 
-
-
-
-async def visible_classes(db: AsyncSession, teacher: uuid.UUID | None) -> list[tuple[uuid.UUID, str]]:
+async def visible_classes(
+    db: AsyncSession, teacher: uuid.UUID | None
+) -> list[tuple[uuid.UUID, str]]:
     """(id, name) of the classes a viewer may filter by: a teacher's own, or all."""
     rows = await db.execute(
         text(
@@ -108,4 +107,6 @@ async def visible_classes(db: AsyncSession, teacher: uuid.UUID | None) -> list[t
         {"teacher": teacher},
     )
     return [(row[0], row[1]) for row in rows]
+
+
 __all__ = ["dead_letters", "devices", "request_retry", "visible_classes"]
