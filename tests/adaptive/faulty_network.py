@@ -125,8 +125,12 @@ class KillSwitch:
         self.dead = False
         self.kills = 0
         self._suspended = False
+        # The process's open files: a killed process's handles are closed by the OS, which
+        # ends its SQLite transaction and releases the file's locks at once.
+        self._handles: list[Any] = []
         event.listen(engine.sync_engine, "before_cursor_execute", self._before_statement)
         event.listen(engine.sync_engine, "commit", self._before_commit)
+        event.listen(engine.sync_engine, "connect", self._opened)
 
     def arm(self, after: int) -> None:
         """Die at the `after`-th statement or COMMIT from now (0: the very next one)."""
@@ -155,6 +159,18 @@ class KillSwitch:
             self.kills += 1
             raise Killed(f"killed at {what}")
         self.countdown -= 1
+
+    def _opened(self, dbapi_connection: Any, _record: Any) -> None:
+        self._handles.append(dbapi_connection)
+
+    async def close_handles(self) -> None:
+        """What the OS does for a dead process: close every connection it had open, whether
+        the pool holds it or a transaction cut short does (`dispose` closes only the former;
+        the latter would hold the write lock until garbage collection)."""
+        for handle in self._handles:
+            with contextlib.suppress(Exception):
+                await handle._connection.close()  # the aiosqlite connection under the adapter
+        self._handles.clear()
 
     def _before_statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         self._tick(statement.split(None, 1)[0] if statement else "?")

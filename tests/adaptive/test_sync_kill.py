@@ -50,8 +50,8 @@ from tests.fixtures.services import REPO_ROOT, migration_connections
 
 LYCEUM = (sys.executable, "-m", "lyceum.cli.main")
 DEMO_PASSWORD = "lyceum-demo-password"  # development only: the demo accounts' password
-KILLS = 10
-ATTEMPTS_PER_ROUND = 150
+KILLS = 8
+ATTEMPTS_PER_ROUND = 100
 
 pytestmark = [pytest.mark.slow]
 

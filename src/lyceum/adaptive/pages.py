@@ -1,6 +1,6 @@
 """The adaptive app's web pages, mounted at /adaptive.
 
-- `/sync` — sync health, for teachers (their own classes' students), adaptive admins and
+- `/` and `/sync` — sync health, for teachers (their own classes' students), adaptive admins and
   platform admins (everyone): each device's last push and pull, the changes it has not pulled
   yet and the queue it reported, devices not heard from for `STALE_AFTER` flagged; and the dead
   letters — operations the server rejected, with its reason — each with a button that asks the
@@ -107,6 +107,11 @@ async def sync_page(
 def router() -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     pages.add_api_route("/sync", sync_page, methods=["GET"], response_class=HTMLResponse)
+    # The app's home, for now its staff's one page (issue 18 brings the students' pages and
+    # the teacher's class view here).
+    pages.add_api_route(
+        "/", sync_page, methods=["GET"], response_class=HTMLResponse, name="adaptive_home"
+    )
     return pages
 
 
