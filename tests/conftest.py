@@ -10,6 +10,7 @@ nothing behind.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -38,6 +39,10 @@ from tests.fixtures.services import (
     recreate_database,
 )
 
+# Modules that take minutes on one worker: handed out first, so that no worker is left running
+# one of them alone at the end.
+LONG_MODULES = frozenset({"tests/adaptive/test_sync_faults.py"})
+
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under `make test` (pytest-xdist) a module's tests run on one worker, and the browser
@@ -51,6 +56,22 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             return "tests/browser" if module.startswith("tests/browser/") else module
+
+        def schedule(self) -> None:
+            if self.collection is None and self.collection_is_completed:
+                # The order modules are handed out in: the long ones first, then the rest
+                # by their number of tests (xdist's own order, which alone put the one-test
+                # fault test last, to run on its own after everything else had finished).
+                self.config.option.loadscopereorder = False
+                for node, collection in list(self.registered_collections.items()):
+                    sizes = Counter(self._split_scope(nodeid) for nodeid in collection)
+
+                    def rank(nodeid: str, sizes: Counter[str] = sizes) -> tuple[bool, int]:
+                        scope = self._split_scope(nodeid)
+                        return (scope not in LONG_MODULES, -sizes[scope])
+
+                    self.registered_collections[node] = sorted(collection, key=rank)
+            super().schedule()
 
     return ModuleScheduling(config, log)
 
