@@ -10,7 +10,7 @@ nothing behind.
 from __future__ import annotations
 
 import os
-from collections import Counter
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -44,6 +44,13 @@ from tests.fixtures.services import (
 LONG_MODULES = frozenset({"tests/adaptive/test_sync_faults.py"})
 
 
+class _LongModulesFirst(OrderedDict[str, Any]):
+    def __setitem__(self, scope: str, work: Any) -> None:
+        super().__setitem__(scope, work)
+        if scope in LONG_MODULES:
+            self.move_to_end(scope, last=False)
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under `make test` (pytest-xdist) a module's tests run on one worker, and the browser
     tests, which share one live site, all on one: module- and package-scoped fixtures are built
@@ -57,21 +64,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             module = nodeid.split("::", 1)[0]
             return "tests/browser" if module.startswith("tests/browser/") else module
 
-        def schedule(self) -> None:
-            if self.collection is None and self.collection_is_completed:
-                # The order modules are handed out in: the long ones first, then the rest
-                # by their number of tests (xdist's own order, which alone put the one-test
-                # fault test last, to run on its own after everything else had finished).
-                self.config.option.loadscopereorder = False
-                for node, collection in list(self.registered_collections.items()):
-                    sizes = Counter(self._split_scope(nodeid) for nodeid in collection)
-
-                    def rank(nodeid: str, sizes: Counter[str] = sizes) -> tuple[bool, int]:
-                        scope = self._split_scope(nodeid)
-                        return (scope not in LONG_MODULES, -sizes[scope])
-
-                    self.registered_collections[node] = sorted(collection, key=rank)
-            super().schedule()
+        def __init__(self, config: pytest.Config, log: Any = None) -> None:
+            super().__init__(config, log)
+            # The order modules are handed out in: xdist's (most tests first), except that
+            # the long ones go to the front; alone, xdist put the one-test fault test last,
+            # to run on its own after everything else had finished. (Reordering the
+            # collection instead would not do: workers are sent indexes into their own.)
+            self.workqueue = _LongModulesFirst()
 
     return ModuleScheduling(config, log)
 
