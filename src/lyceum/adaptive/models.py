@@ -134,6 +134,7 @@ class StudentProfile(AdaptiveBase):
     __table_args__ = (
         CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),
         CheckConstraint("available_hours_per_week BETWEEN 0 AND 168", name="available_hours_range"),
+        CheckConstraint("target_marks BETWEEN 0 AND 100", name="target_marks_range"),
         {"schema": SCHEMA},
     )
 
@@ -142,6 +143,8 @@ class StudentProfile(AdaptiveBase):
     grade: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     exam_date: Mapped[date | None] = mapped_column(Date)
     available_hours_per_week: Mapped[float] = mapped_column(Float, nullable=False)
+    # The mark (out of 100) the student aims for; teachers see who falls short of it.
+    target_marks: Mapped[float | None] = mapped_column(Float)
     # Leaving a class keeps the student.
     class_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, _fk("classes.id", "SET NULL"), index=True
@@ -270,6 +273,7 @@ class ConceptMastery(AdaptiveBase):
         Index("idx_mastery_student_concept", "student_id", "concept_id", unique=True),
         CheckConstraint("mastery BETWEEN 0 AND 1", name="mastery_range"),
         CheckConstraint("correct_count BETWEEN 0 AND attempts_count", name="counts_consistent"),
+        CheckConstraint("confidence BETWEEN 0 AND 1", name="confidence_range"),
         {"schema": SCHEMA},
     )
 
@@ -278,7 +282,10 @@ class ConceptMastery(AdaptiveBase):
     concept_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, _fk("concepts.id"), nullable=False, index=True
     )
+    # P(mastered) just after the last attempt (knowledge tracing; forgetting applies from
+    # last_practiced_at on), and how sure the model is of it (mastery/bkt.py: confidence).
     mastery: Mapped[float] = mapped_column(Float, nullable=False)
+    confidence: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
     attempts_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     correct_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     last_practiced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -306,6 +313,41 @@ class StudyPlan(AdaptiveBase):
     schedule: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, nullable=False)
     topic_codes: Mapped[list[str]] = mapped_column(StringList(), nullable=False, default=list)
     generated_at: Mapped[datetime] = _created_at()
+    # What the plan promises: Σ weightage × P(mastered on the exam date) with it, and with the
+    # weightage-only plan at the same hours; how it was made; what it was made for.
+    expected_marks: Mapped[float | None] = mapped_column(Float)
+    baseline_marks: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str | None] = mapped_column(String(80))
+    exam_date: Mapped[date | None] = mapped_column(Date)
+    hours_per_week: Mapped[float | None] = mapped_column(Float)
+
+
+class ConceptMasteryParams(AdaptiveBase):
+    """Knowledge-tracing parameters fitted per concept by EM (`lyceum adaptive fit`); a
+    concept without a row uses mastery/bkt.py's DEFAULT_PARAMS."""
+
+    __tablename__ = "concept_mastery_params"
+    __table_args__ = (
+        *(
+            CheckConstraint(f"{name} BETWEEN 0 AND 1", name=f"{name}_range")
+            for name in ("p_init", "p_learn", "guess_mcq", "guess_numeric", "slip")
+        ),
+        CheckConstraint("forget_per_day BETWEEN 0 AND 1", name="forget_per_day_range"),
+        CheckConstraint("attempts_used >= 0 AND students_used >= 0", name="counts_positive"),
+        {"schema": SCHEMA},
+    )
+
+    concept_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("concepts.id"), primary_key=True)
+    p_init: Mapped[float] = mapped_column(Float, nullable=False)
+    p_learn: Mapped[float] = mapped_column(Float, nullable=False)
+    forget_per_day: Mapped[float] = mapped_column(Float, nullable=False)
+    guess_mcq: Mapped[float] = mapped_column(Float, nullable=False)
+    guess_numeric: Mapped[float] = mapped_column(Float, nullable=False)
+    slip: Mapped[float] = mapped_column(Float, nullable=False)
+    attempts_used: Mapped[int] = mapped_column(Integer, nullable=False)
+    students_used: Mapped[int] = mapped_column(Integer, nullable=False)
+    log_likelihood: Mapped[float] = mapped_column(Float, nullable=False)
+    fitted_at: Mapped[datetime] = _created_at()
 
 
 class SyncOperation(AdaptiveBase):
@@ -455,6 +497,7 @@ __all__ = [
     "Class",
     "Concept",
     "ConceptMastery",
+    "ConceptMasteryParams",
     "Question",
     "QuestionAttempt",
     "StudentProfile",
