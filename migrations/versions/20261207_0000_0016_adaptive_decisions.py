@@ -1,5 +1,6 @@
-"""Adaptive decisions (issue 18): fitted knowledge-tracing parameters per concept, a confidence
-beside each mastery probability, the student's target marks, and what a saved study plan
+"""Adaptive decisions (issue 18): fitted knowledge-tracing parameters per concept, the
+individualised model's offsets per student and per question, a confidence beside each mastery
+probability, the student's target marks, and what a saved study plan
 promises (expected marks, the weightage-only plan's marks at the same hours, the method, and
 the exam date and weekly hours it was made for).
 
@@ -19,6 +20,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PROBABILITIES = ("p_init", "p_learn", "guess_mcq", "guess_numeric", "slip")
+# Offsets are in logits; the fit's ridge priors keep them within about ±3, so ±6 (a factor of
+# ~400 in odds) only rejects garbage.
+OFFSET_BOUND = 6
+
+
+def _offset_range(name: str) -> sa.CheckConstraint:
+    return sa.CheckConstraint(
+        f"{name} BETWEEN -{OFFSET_BOUND} AND {OFFSET_BOUND}", name=f"{name}_range"
+    )
+
+
+def _fitted_at() -> sa.Column:
+    return sa.Column(
+        "fitted_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
 
 
 def upgrade() -> None:
@@ -50,6 +66,36 @@ def upgrade() -> None:
         sa.CheckConstraint("attempts_used >= 0 AND students_used >= 0", name="counts_positive"),
         schema="adaptive",
     )
+    op.create_table(
+        "mastery_student_offsets",
+        sa.Column(
+            "student_id",
+            sa.Uuid(),
+            sa.ForeignKey("adaptive.users.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("prior_offset", sa.Float(), nullable=False),
+        sa.Column("attempts_used", sa.Integer(), nullable=False),
+        _fitted_at(),
+        _offset_range("prior_offset"),
+        sa.CheckConstraint("attempts_used >= 0", name="attempts_used_positive"),
+        schema="adaptive",
+    )
+    op.create_table(
+        "mastery_question_offsets",
+        sa.Column(
+            "question_id",
+            sa.Uuid(),
+            sa.ForeignKey("adaptive.questions.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("answer_offset", sa.Float(), nullable=False),
+        sa.Column("attempts_used", sa.Integer(), nullable=False),
+        _fitted_at(),
+        _offset_range("answer_offset"),
+        sa.CheckConstraint("attempts_used >= 0", name="attempts_used_positive"),
+        schema="adaptive",
+    )
     op.add_column(
         "concept_mastery",
         sa.Column("confidence", sa.Float(), nullable=False, server_default="0"),
@@ -68,7 +114,7 @@ def upgrade() -> None:
     for column in (
         sa.Column("expected_marks", sa.Float()),
         sa.Column("baseline_marks", sa.Float()),
-        sa.Column("method", sa.String(80)),
+        sa.Column("method", sa.String(200)),
         sa.Column("exam_date", sa.Date()),
         sa.Column("hours_per_week", sa.Float()),
     ):
@@ -86,4 +132,6 @@ def downgrade() -> None:
         op.f("ck_concept_mastery_confidence_range"), "concept_mastery", schema="adaptive"
     )
     op.drop_column("concept_mastery", "confidence", schema="adaptive")
+    op.drop_table("mastery_question_offsets", schema="adaptive")
+    op.drop_table("mastery_student_offsets", schema="adaptive")
     op.drop_table("concept_mastery_params", schema="adaptive")

@@ -21,7 +21,11 @@ SEED_TABLES = {
 # Both databases: append-only plan progress.
 SHARED_SYNC_TABLES = {"study_plan_events"}
 SERVER_ONLY_TABLES = {"change_log", "sync_devices", "sync_server"}
-TABLES = SEED_TABLES | SHARED_SYNC_TABLES | SERVER_ONLY_TABLES
+# Migration 0016: the mastery model's fitted parameters and offsets (both databases, like
+# every table not marked server-only).
+FITTED_TABLES = {"concept_mastery_params", "mastery_student_offsets", "mastery_question_offsets"}
+TABLES = SEED_TABLES | SHARED_SYNC_TABLES | SERVER_ONLY_TABLES | FITTED_TABLES
+# The fitted model's tables are the server's: devices read mastery, they do not fit it.
 DEVICE_TABLES = SEED_TABLES | SHARED_SYNC_TABLES | {"sync_state"}
 # Seed 004's named indexes: (table, columns, unique, partial predicate).
 NAMED_INDEXES = {

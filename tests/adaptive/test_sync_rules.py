@@ -1,6 +1,7 @@
 """The sync's pure rules, which the server and the device share: profile last-writer-wins
 (`sync/merge.py`), what an operation's payload may carry (`sync/operations.py`), the client's
-retry delays (`sync/backoff.py`) and the mastery the server recomputes (`mastery/estimate.py`).
+retry delays (`sync/backoff.py`) and how the server updates mastery as attempts arrive
+(`service/tracing.py`).
 The convergence of devices rests on these being order-independent; the properties say so."""
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lyceum.adaptive.enums import QuestionKind
-from lyceum.adaptive.mastery.estimate import DECAY, Outcome, estimate_mastery
+from lyceum.adaptive.mastery.bkt import DEFAULT_PARAMS, MasteryState, Observation, replay
+from lyceum.adaptive.service.tracing import advance
 from lyceum.adaptive.sync import (
     AttemptPayload,
     FieldWrite,
@@ -442,86 +444,56 @@ def test_jitter_spreads_the_delays() -> None:
     assert len(set(delays)) == len(delays)
 
 
-# ---- mastery -----------------------------------------------------------------------------
+# ---- mastery ----------------------------------------------------------------------------
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
-
-def _outcomes(results: list[bool]) -> list[Outcome]:
-    """One outcome per result, an hour apart, oldest first."""
-    return [
-        Outcome(uuid.UUID(int=i + 1), T0 + timedelta(hours=i), correct)
-        for i, correct in enumerate(results)
-    ]
-
-
-outcomes = st.lists(
+observations = st.lists(
     st.builds(
-        Outcome,
+        Observation,
         st.uuids(),
         # Few distinct times, so ties (broken by id) are common.
         st.integers(min_value=0, max_value=5).map(lambda h: T0 + timedelta(hours=h)),
         st.booleans(),
+        st.sampled_from([QuestionKind.MCQ.value, QuestionKind.NUMERIC.value]),
     ),
+    min_size=1,
     max_size=25,
     unique_by=lambda o: o.attempt_id,
 )
 
 
+def arrive(batches: list[list[Observation]]) -> MasteryState:
+    """The server's rule (`service/tracing.py`), batch by batch: one update per new attempt
+    when all are newer than the stored state's last, else a replay of everything held."""
+    held: list[Observation] = []
+    stored: MasteryState | None = None
+    for batch in batches:
+        held.extend(batch)
+        stored = advance(DEFAULT_PARAMS, stored, batch) or replay(DEFAULT_PARAMS, held)
+    assert stored is not None
+    return stored
+
+
 @EXAMPLES
-@given(outcomes, st.randoms(use_true_random=False))
+@given(observations, st.randoms(use_true_random=False))
 def test_mastery_does_not_depend_on_arrival_order(
-    attempts: list[Outcome], rng: random.Random
+    attempts: list[Observation], rng: random.Random
 ) -> None:
     shuffled = list(attempts)
     rng.shuffle(shuffled)
-    assert estimate_mastery(shuffled) == estimate_mastery(attempts)
+    cuts = sorted(rng.sample(range(1, len(shuffled)), k=min(3, len(shuffled) - 1)))
+    batches = [shuffled[i:j] for i, j in itertools.pairwise([0, *cuts, len(shuffled)])]
+    in_order = sorted(attempts, key=lambda o: (o.attempted_at, o.attempt_id))
+    # Bit for bit: devices compare the mastery they pull with equality.
+    assert arrive(batches) == arrive([[o] for o in in_order]) == replay(DEFAULT_PARAMS, attempts)
 
 
 @EXAMPLES
-@given(outcomes)
-def test_mastery_bounds_and_counts(attempts: list[Outcome]) -> None:
-    estimate = estimate_mastery(attempts)
-    assert 0 < estimate.mastery < 1
-    assert estimate.attempts_count == len(attempts)
-    assert estimate.correct_count == sum(o.is_correct for o in attempts)
-    expected_last = max((o.attempted_at for o in attempts), default=None)
-    assert estimate.last_practiced_at == expected_last
-
-
-def test_no_attempts_is_one_half() -> None:
-    estimate = estimate_mastery([])
-    assert estimate.mastery == 0.5
-    assert (estimate.attempts_count, estimate.correct_count) == (0, 0)
-    assert estimate.last_practiced_at is None
-
-
-def test_one_lucky_answer_is_not_mastery() -> None:
-    assert estimate_mastery(_outcomes([True])).mastery < 0.7
-    # Recency weighting keeps the effective sample at most 1/(1 - DECAY) attempts, so even a
-    # long streak stays short of certainty (about 0.885 with DECAY 0.85) — and gets there.
-    streak = estimate_mastery(_outcomes([True] * 20)).mastery
-    limit = (1 / (1 - DECAY) + 1) / (1 / (1 - DECAY) + 2)
-    assert 0.85 < streak < limit
-    assert streak > estimate_mastery(_outcomes([True] * 5)).mastery
-    assert estimate_mastery(_outcomes([False] * 20)).mastery < 0.15
-
-
-@EXAMPLES
-@given(st.lists(st.booleans(), min_size=2, max_size=30), st.data())
-def test_a_recent_correct_answer_counts_more_than_an_old_one(
-    results: list[bool], data: st.DataObject
-) -> None:
-    # Swap an old correct answer with a newer wrong one: the same counts, higher mastery.
-    old_correct = [i for i, r in enumerate(results) if r]
-    newer_wrong = [i for i, r in enumerate(results) if not r]
-    pairs = [(i, j) for i in old_correct for j in newer_wrong if i < j]
-    if not pairs:
-        results = [True, *results[1:-1], False]
-        pairs = [(0, len(results) - 1)]
-    i, j = data.draw(st.sampled_from(pairs))
-    swapped = list(results)
-    swapped[i], swapped[j] = swapped[j], swapped[i]
-    before, after = estimate_mastery(_outcomes(results)), estimate_mastery(_outcomes(swapped))
-    assert after.mastery > before.mastery
-    assert after.correct_count == before.correct_count
+@given(observations)
+def test_mastery_bounds_and_counts(attempts: list[Observation]) -> None:
+    state = replay(DEFAULT_PARAMS, attempts)
+    assert 0 < state.p_mastered < 1
+    assert state.attempts_count == len(attempts)
+    assert state.correct_count == sum(o.is_correct for o in attempts)
+    assert state.last_practiced_at == max(o.attempted_at for o in attempts)

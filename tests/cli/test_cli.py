@@ -32,6 +32,9 @@ COMMANDS = [
     ["jobs"], ["jobs", "list"], ["jobs", "retry"], ["jobs", "cancel"],
     ["tutormax"], ["tutormax", "init"], ["mathvidya"], ["mathvidya", "verify"],
     ["adaptive"], ["adaptive", "init"], ["adaptive", "backup-local"], ["adaptive", "restore-local"],
+    ["adaptive", "fit"], ["adaptive", "evaluate"], ["adaptive", "plan-eval"],
+    ["adaptive", "sync"], ["adaptive", "sync", "login"], ["adaptive", "sync", "status"],
+    ["adaptive", "sync", "retry"],
 ]  # fmt: skip
 
 

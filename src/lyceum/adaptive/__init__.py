@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from lyceum.adaptive.connection import POOL
 from lyceum.adaptive.demo import DEMO_ACCOUNTS
-from lyceum.adaptive.enums import ADMIN_ROLE, TEACHER_ROLE
+from lyceum.adaptive.enums import ADMIN_ROLE, STUDENT_ROLE, TEACHER_ROLE
 from lyceum.core.appspec import AppAccount, AppSpec, GenerateOptions, NavLink, SignInAttempt
 
 if TYPE_CHECKING:
@@ -47,6 +47,22 @@ async def _generate(options: GenerateOptions, progress: Progress) -> str:
     return await generate(options, progress)
 
 
+async def _catch_up(options: GenerateOptions, progress: Progress) -> str:
+    """After generation: the first fit of the mastery model, which computes every student's
+    mastery from the generated history (what the nightly refit, `adaptive:refit_mastery`,
+    would have done)."""
+    from datetime import UTC, datetime
+
+    from lyceum.adaptive.connection import get_session
+    from lyceum.adaptive.service.mastery_fit import fit_if_never_fitted
+
+    task = progress.add_task("Adaptive: fitting the mastery model to the history", total=None)
+    async with get_session() as db:
+        line = await fit_if_never_fitted(db, datetime.now(UTC))
+    progress.update(task, total=1, completed=1)
+    return line
+
+
 async def _sign_in(attempt: SignInAttempt) -> AppAccount | None:
     from lyceum.adaptive.api.sign_in import sign_in
 
@@ -65,11 +81,21 @@ app_spec = AppSpec(
     router=_router,
     cli=_cli,
     pages=_pages,
-    # Teachers and admins see sync health; students' pages come with issue 18.
-    nav=(NavLink("Sync", "/sync", (TEACHER_ROLE, ADMIN_ROLE, "admin")),),
+    # Students: their home, mastery map, plan, practice and devices; staff: their classes
+    # (the home) and sync health.
+    nav=(
+        NavLink("Home", "/", (STUDENT_ROLE,)),
+        NavLink("Mastery", "/mastery", (STUDENT_ROLE,)),
+        NavLink("Plan", "/plan", (STUDENT_ROLE,)),
+        NavLink("Practice", "/practice", (STUDENT_ROLE,)),
+        NavLink("My devices", "/my-sync", (STUDENT_ROLE,)),
+        NavLink("Classes", "/", (TEACHER_ROLE, ADMIN_ROLE, "admin")),
+        NavLink("Sync", "/sync", (TEACHER_ROLE, ADMIN_ROLE, "admin")),
+    ),
     tasks=_tasks,
-    pure_packages=("synthetic", "sync", "mastery"),
+    pure_packages=("synthetic", "sync", "mastery", "planning"),
     generate=_generate,
+    catch_up=_catch_up,
     benchmarks=("adaptive",),
     body_limits=(("/sync/push", PUSH_BODY_LIMIT),),
     sign_in=_sign_in,

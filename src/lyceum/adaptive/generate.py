@@ -81,6 +81,10 @@ ALL_TABLES = (
     "questions",
     "question_attempts",
     "concept_mastery",
+    # Fitted from the attempts: a new history needs its own fit.
+    "concept_mastery_params",
+    "mastery_student_offsets",
+    "mastery_question_offsets",
     "study_plans",
     "study_plan_events",
     "sync_operations",

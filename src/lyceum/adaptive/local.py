@@ -16,6 +16,12 @@ here), opened in WAL mode with a busy timeout and foreign keys on.
 
 Tables marked server-only (the change log, the device register) are not created here; the
 device's own bookkeeping (`sync_state`: its cursor, clock and credentials) exists only here.
+
+SQLite has no migrations here, so a device database made by an older release is brought up
+to the models when it is opened (`upgrade_local_schema`, idempotent): `create_all` adds
+missing tables, and each column a table lacks is added with `ALTER TABLE … ADD COLUMN`
+(its type, default and NULL-ness; SQLite cannot add a table-level CHECK to an existing
+table, so those constraints hold on new databases and, always, on the server).
 """
 
 from __future__ import annotations
@@ -35,8 +41,9 @@ from sqlalchemy import (
     Uuid,
     event,
 )
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.schema import CreateColumn
 
 from lyceum.adaptive.models import SCHEMA, AdaptiveBase
 from lyceum.adaptive.types import UTCDateTime
@@ -117,10 +124,32 @@ def create_local_engine(url: str | URL) -> AsyncEngine:
     return engine
 
 
-async def create_local_schema(engine: AsyncEngine) -> None:
-    """Create the device's tables and their indexes (idempotent)."""
+def missing_columns(sync: Connection) -> list[tuple[Table, Column[Any]]]:
+    """Columns of the models that the device database's existing tables lack."""
+    missing: list[tuple[Table, Column[Any]]] = []
+    for table in [*TABLES, sync_state]:
+        present = {row[1] for row in sync.exec_driver_sql(f'PRAGMA table_info("{table.name}")')}
+        if present:
+            missing.extend((table, c) for c in table.columns if c.name not in present)
+    return missing
 
-    def create(sync: Any) -> None:
+
+def upgrade_local_schema(sync: Connection) -> list[str]:
+    """Add the columns an older device database lacks; `table.column` of each added."""
+    added = []
+    for table, column in missing_columns(sync):
+        definition = CreateColumn(column).compile(dialect=sync.dialect)
+        sync.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {definition}')
+        added.append(f"{table.name}.{column.name}")
+    return added
+
+
+async def create_local_schema(engine: AsyncEngine) -> None:
+    """Create the device's tables and their indexes, and add the columns an older database
+    lacks (idempotent)."""
+
+    def create(sync: Connection) -> None:
+        upgrade_local_schema(sync)
         AdaptiveBase.metadata.create_all(sync, tables=TABLES)
         device_metadata.create_all(sync)
 
@@ -140,5 +169,7 @@ __all__ = [
     "create_local_schema",
     "device_metadata",
     "local_sessionmaker",
+    "missing_columns",
     "sync_state",
+    "upgrade_local_schema",
 ]

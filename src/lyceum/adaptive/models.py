@@ -1,10 +1,12 @@
-"""The adaptive app's tables: seed 004's eleven (migration 0008) and the sync engine's
-(migration 0015), one set of models for PostgreSQL (schema `adaptive`) and the local SQLite
-database (created from these models, the seed's `init_db.py` path; `local.py`).
+"""The adaptive app's tables: seed 004's eleven (migration 0008), the sync engine's
+(migration 0015) and the fitted mastery model's (0016), one set of models for PostgreSQL
+(schema `adaptive`) and the local SQLite database (created from these models, the seed's
+`init_db.py` path; `local.py`).
 docs/adaptive.md explains every column.
 
-Tables marked `SERVER_ONLY` (the change log, the device register, the epoch) exist only on
-PostgreSQL; the device's own bookkeeping (`sync_state`) only on SQLite (`local.py`).
+Tables marked `SERVER_ONLY` (the change log, the device register, the epoch, the fitted
+mastery model's parameters and offsets) exist only on PostgreSQL; the device's own
+bookkeeping (`sync_state`) only on SQLite (`local.py`).
 
 Portable by construction: string enums with CHECKs, `Uuid`, `UTCDateTime`, `JSONDocument`,
 `StringList` (see `types.py`); constraints SQLite also enforces (CHECK, UNIQUE, foreign keys
@@ -309,17 +311,22 @@ class StudyPlan(AdaptiveBase):
     )
     starts_on: Mapped[date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[date] = mapped_column(Date, nullable=False)
-    # Day by day: [{"date": "2026-12-01", "concept_codes": [...], "minutes": 45}, ...].
+    # Day by day: [{"date": "2026-12-01", "concept_codes": [...], "minutes": 45, "items":
+    # [{"concept_code", "concept_name", "minutes", "kind", "expected_gain", "reason"}]}, ...].
     schedule: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, nullable=False)
     topic_codes: Mapped[list[str]] = mapped_column(StringList(), nullable=False, default=list)
     generated_at: Mapped[datetime] = _created_at()
-    # What the plan promises: Σ weightage × P(mastered on the exam date) with it, and with the
-    # weightage-only plan at the same hours; how it was made; what it was made for.
+    # What the plan promises: the sum of weightage times P(mastered on the exam date) with it,
+    # and with the weightage-only plan at the same hours; how it was made; what it was made for.
     expected_marks: Mapped[float | None] = mapped_column(Float)
     baseline_marks: Mapped[float | None] = mapped_column(Float)
-    method: Mapped[str | None] = mapped_column(String(80))
+    method: Mapped[str | None] = mapped_column(String(200))
     exam_date: Mapped[date | None] = mapped_column(Date)
     hours_per_week: Mapped[float | None] = mapped_column(Float)
+
+
+# Not created on the device's SQLite database (local.py): the server's own tables.
+SERVER_ONLY = {"server_only": True}
 
 
 class ConceptMasteryParams(AdaptiveBase):
@@ -334,7 +341,7 @@ class ConceptMasteryParams(AdaptiveBase):
         ),
         CheckConstraint("forget_per_day BETWEEN 0 AND 1", name="forget_per_day_range"),
         CheckConstraint("attempts_used >= 0 AND students_used >= 0", name="counts_positive"),
-        {"schema": SCHEMA},
+        {"schema": SCHEMA, "info": SERVER_ONLY},
     )
 
     concept_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("concepts.id"), primary_key=True)
@@ -347,6 +354,52 @@ class ConceptMasteryParams(AdaptiveBase):
     attempts_used: Mapped[int] = mapped_column(Integer, nullable=False)
     students_used: Mapped[int] = mapped_column(Integer, nullable=False)
     log_likelihood: Mapped[float] = mapped_column(Float, nullable=False)
+    fitted_at: Mapped[datetime] = _created_at()
+
+
+# The individualised model's offsets are logits; the fit's ridge priors keep them within about
+# ±3, so ±6 (a factor of ~400 in odds) only rejects garbage.
+_OFFSET_BOUND = 6
+
+
+def _offset_range(name: str) -> CheckConstraint:
+    return CheckConstraint(f"{name} BETWEEN -{_OFFSET_BOUND} AND {_OFFSET_BOUND}",
+                           name=f"{name}_range")  # fmt: skip
+
+
+class MasteryStudentOffsets(AdaptiveBase):
+    """A student's offset in the individualised model (`mastery/individual.py`, fitted by
+    `lyceum adaptive fit`): `prior_offset` moves P(L) before their first attempt at any
+    concept (ability lives in P(L); there is no per-student answer offset, see that module).
+    A student without a row: zero (plain BKT)."""
+
+    __tablename__ = "mastery_student_offsets"
+    __table_args__ = (
+        _offset_range("prior_offset"),
+        CheckConstraint("attempts_used >= 0", name="attempts_used_positive"),
+        {"schema": SCHEMA, "info": SERVER_ONLY},
+    )
+
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("users.id"), primary_key=True)
+    prior_offset: Mapped[float] = mapped_column(Float, nullable=False)
+    attempts_used: Mapped[int] = mapped_column(Integer, nullable=False)
+    fitted_at: Mapped[datetime] = _created_at()
+
+
+class MasteryQuestionOffsets(AdaptiveBase):
+    """A question's answer offset in the individualised model (a hard question is missed more
+    often, known or not). A question without a row: zero."""
+
+    __tablename__ = "mastery_question_offsets"
+    __table_args__ = (
+        _offset_range("answer_offset"),
+        CheckConstraint("attempts_used >= 0", name="attempts_used_positive"),
+        {"schema": SCHEMA, "info": SERVER_ONLY},
+    )
+
+    question_id: Mapped[uuid.UUID] = mapped_column(Uuid, _fk("questions.id"), primary_key=True)
+    answer_offset: Mapped[float] = mapped_column(Float, nullable=False)
+    attempts_used: Mapped[int] = mapped_column(Integer, nullable=False)
     fitted_at: Mapped[datetime] = _created_at()
 
 
@@ -427,8 +480,6 @@ class StudyPlanEvent(AdaptiveBase):
 
 # ---- server only: the change feed devices pull from -------------------------------------
 
-SERVER_ONLY = {"server_only": True}
-
 
 class ChangeLog(AdaptiveBase):
     """One row per change of a row devices hold, written by statement triggers (migration
@@ -498,6 +549,8 @@ __all__ = [
     "Concept",
     "ConceptMastery",
     "ConceptMasteryParams",
+    "MasteryQuestionOffsets",
+    "MasteryStudentOffsets",
     "Question",
     "QuestionAttempt",
     "StudentProfile",

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lyceum.adaptive.api import graph, sync
+from lyceum.adaptive.api import classes, graph, students, sync
 
 
 def router() -> APIRouter:
     api = APIRouter()
-    for area in (graph, sync):
+    for area in (graph, sync, students, classes):
         api.include_router(area.router())
     return api
 

@@ -14,6 +14,13 @@ A student either knows a concept (state L) or not (U). Per concept (`BktParams`)
 
 An attempt updates P(L) in O(1): decay to the attempt's instant, condition on the answer
 (Bayes), then apply learning. The state after an attempt is all a later update needs.
+
+The individualised model (`individual.py`, what `lyceum adaptive fit` fits and the server
+serves) adds offsets in logits, all keyword-only and zero by default (plain BKT):
+`prior_offset`, the student's, moves P(L) before their first attempt at a concept
+(`initial_state`); `effect`, the student's answer offset plus the question's, moves both
+states' P(right) of one attempt (`p_correct_given`, `predict_correct`, `posterior`, `update`,
+`Observation.effect`) — exactly the shift `sequences.emissions` applies.
 """
 
 from __future__ import annotations
@@ -59,8 +66,19 @@ class MasteryState:
     last_practiced_at: datetime | None = None
 
 
-def initial_state(params: BktParams) -> MasteryState:
-    return MasteryState(p_mastered=params.p_init)
+def shift(p: float, offset: float) -> float:
+    """`p` moved by `offset` in logits: sigmoid(logit(p) + offset); `p` itself at 0 (so plain
+    BKT's numbers are unchanged to the last bit)."""
+    if offset == 0.0:
+        return p
+    if p <= 0.0 or p >= 1.0:
+        return p
+    return 1.0 / (1.0 + (1.0 - p) / p * math.exp(-offset))
+
+
+def initial_state(params: BktParams, *, prior_offset: float = 0.0) -> MasteryState:
+    """P(L) before the first attempt: p_init, moved by the student's prior offset."""
+    return MasteryState(p_mastered=shift(params.p_init, prior_offset))
 
 
 def decay(p_mastered: float, forget_per_day: float, elapsed_days: float) -> float:
@@ -76,24 +94,48 @@ def mastery_at(params: BktParams, state: MasteryState, at: datetime) -> float:
     return decay(state.p_mastered, params.forget_per_day, elapsed)
 
 
-def p_correct_given(params: BktParams, p_mastered: float, kind: QuestionKind | str) -> float:
-    return p_mastered * (1.0 - params.slip) + (1.0 - p_mastered) * params.guess(kind)
+def _right(params: BktParams, kind: QuestionKind | str, effect: float) -> tuple[float, float]:
+    """P(right | L) and P(right | U) of one attempt, moved by its `effect` in logits."""
+    return shift(1.0 - params.slip, effect), shift(params.guess(kind), effect)
+
+
+def p_correct_given(
+    params: BktParams, p_mastered: float, kind: QuestionKind | str, *, effect: float = 0.0
+) -> float:
+    right_known, right_unknown = _right(params, kind, effect)
+    return p_mastered * right_known + (1.0 - p_mastered) * right_unknown
 
 
 def predict_correct(
-    params: BktParams, state: MasteryState, at: datetime, kind: QuestionKind | str
+    params: BktParams,
+    state: MasteryState,
+    at: datetime,
+    kind: QuestionKind | str,
+    *,
+    effect: float = 0.0,
 ) -> float:
     """P(the next answer, at `at`, to a question of `kind` is right)."""
-    return p_correct_given(params, mastery_at(params, state, at), kind)
+    return p_correct_given(params, mastery_at(params, state, at), kind, effect=effect)
 
 
-def posterior(params: BktParams, p_mastered: float, is_correct: bool, kind: str) -> float:
+def posterior(
+    params: BktParams,
+    p_mastered: float,
+    is_correct: bool,
+    kind: QuestionKind | str,
+    *,
+    effect: float = 0.0,
+) -> float:
     """P(L | the answer), before learning."""
-    guess, slip = params.guess(kind), params.slip
-    if is_correct:
-        known, unknown = p_mastered * (1.0 - slip), (1.0 - p_mastered) * guess
+    if effect == 0.0:  # plain BKT, bit for bit as before the offsets
+        wrong_known, right_unknown = params.slip, params.guess(kind)
     else:
-        known, unknown = p_mastered * slip, (1.0 - p_mastered) * (1.0 - guess)
+        right_known, right_unknown = _right(params, kind, effect)
+        wrong_known = 1.0 - right_known
+    if is_correct:
+        known, unknown = p_mastered * (1.0 - wrong_known), (1.0 - p_mastered) * right_unknown
+    else:
+        known, unknown = p_mastered * wrong_known, (1.0 - p_mastered) * (1.0 - right_unknown)
     total = known + unknown
     return known / total if total > 0.0 else p_mastered
 
@@ -104,11 +146,14 @@ def update(
     is_correct: bool,
     at: datetime,
     kind: QuestionKind | str,
+    *,
+    effect: float = 0.0,
 ) -> MasteryState:
     """The state after one more attempt at instant `at` (not before the last one: see
-    `replay` for attempts that arrive out of order)."""
+    `replay` for attempts that arrive out of order); `effect`: the student's plus the
+    question's answer offset."""
     before = mastery_at(params, state, at)
-    after_answer = posterior(params, before, is_correct, kind)
+    after_answer = posterior(params, before, is_correct, kind, effect=effect)
     learned = after_answer + (1.0 - after_answer) * params.p_learn
     return replace(
         state,
@@ -125,15 +170,20 @@ class Observation:
     attempted_at: datetime
     is_correct: bool
     kind: QuestionKind | str
+    effect: float = 0.0  # the student's plus the question's answer offset (logits)
 
 
-def replay(params: BktParams, observations: Iterable[Observation]) -> MasteryState:
+def replay(
+    params: BktParams, observations: Iterable[Observation], *, prior_offset: float = 0.0
+) -> MasteryState:
     """The state from all of a student's attempts at a concept, in (time, id) order: what the
     server does when an attempt arrives older than the newest it holds (an offline device),
     so the result depends on the set of attempts, not on their order of arrival."""
-    state = initial_state(params)
+    state = initial_state(params, prior_offset=prior_offset)
     for seen in sorted(observations, key=lambda o: (o.attempted_at, o.attempt_id)):
-        state = update(params, state, seen.is_correct, seen.attempted_at, seen.kind)
+        state = update(
+            params, state, seen.is_correct, seen.attempted_at, seen.kind, effect=seen.effect
+        )
     return state
 
 
@@ -157,5 +207,6 @@ __all__ = [
     "posterior",
     "predict_correct",
     "replay",
+    "shift",
     "update",
 ]

@@ -1,6 +1,6 @@
 """The server's side of a push, in SQL: the ledger of received operations
-(`sync_operations`), applying attempts, plan events and profile changes in bulk, and
-recomputing mastery. Every statement takes whole arrays (`unnest`), so a batch of 500
+(`sync_operations`), applying attempts, plan events and profile changes in bulk (mastery:
+`mastery.py`). Every statement takes whole arrays (`unnest`), so a batch of 500
 operations is a handful of round trips.
 
 PostgreSQL only: the device's side is `device/store.py`.
@@ -19,7 +19,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.adaptive.enums import QuestionKind
-from lyceum.adaptive.mastery import MasteryEstimate, Outcome
 
 # The key every writer of the change log holds until commit (migration 0015's trigger takes
 # the same); a push takes it first, before any row lock, so pushes cannot deadlock with it.
@@ -128,6 +127,8 @@ class QuestionFacts:
     kind: QuestionKind
     correct_answer: str
     concept_id: uuid.UUID
+    # The question's fitted emission offset (`lyceum adaptive fit`; 0 before any fit).
+    answer_offset: float = 0.0
 
 
 async def questions_by_id(
@@ -135,12 +136,14 @@ async def questions_by_id(
 ) -> dict[uuid.UUID, QuestionFacts]:
     rows = await db.execute(
         text(
-            "SELECT id, kind, correct_answer, concept_id FROM adaptive.questions"
-            " WHERE id = ANY(CAST(:ids AS uuid[]))"
+            "SELECT q.id, q.kind, q.correct_answer, q.concept_id, coalesce(o.answer_offset, 0)"
+            " FROM adaptive.questions q"
+            " LEFT JOIN adaptive.mastery_question_offsets o ON o.question_id = q.id"
+            " WHERE q.id = ANY(CAST(:ids AS uuid[]))"
         ),
         {"ids": list(set(ids))},
     )
-    return {row[0]: QuestionFacts(QuestionKind(row[1]), row[2], row[3]) for row in rows}
+    return {row[0]: QuestionFacts(QuestionKind(row[1]), row[2], row[3], row[4]) for row in rows}
 
 
 async def plan_owners(db: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
@@ -321,78 +324,6 @@ async def update_profile(
     )
 
 
-# ---- mastery -------------------------------------------------------------------------------
-
-
-# One student's attempts (`idx_attempts_student_timestamp`, behind a MATERIALIZED fence), then
-# those at the touched concepts. Without the fence the planner may probe the touched
-# questions' attempts through `question_id` and filter by student — and does, in the generic
-# plan a cached prepared statement switches to after five runs — reading every student's
-# attempts at those questions: a cost growing with the whole table, not with this student's
-# history (`lyceum bench adaptive`, 70,000 attempts: 32 ms a push of 500, against 3.6 ms).
-_OUTCOMES = text("""
-WITH mine AS MATERIALIZED (
-    SELECT id, question_id, attempted_at, is_correct FROM adaptive.question_attempts
-    WHERE student_id = :student
-)
-SELECT q.concept_id, m.id, m.attempted_at, m.is_correct
-FROM mine m JOIN adaptive.questions q ON q.id = m.question_id
-WHERE q.concept_id = ANY(CAST(:concepts AS uuid[]))
-""")
-
-
-async def outcomes_for(
-    db: AsyncSession, pairs: set[tuple[uuid.UUID, uuid.UUID]]
-) -> dict[tuple[uuid.UUID, uuid.UUID], list[Outcome]]:
-    """Every attempt of each (student, concept) pair, for recomputing its mastery (one query
-    a student; a push names one)."""
-    concepts: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for student, concept in pairs:
-        concepts.setdefault(student, []).append(concept)
-    found: dict[tuple[uuid.UUID, uuid.UUID], list[Outcome]] = {pair: [] for pair in pairs}
-    for student, wanted in concepts.items():
-        rows = await db.execute(_OUTCOMES, {"student": student, "concepts": wanted})
-        for concept, attempt_id, attempted_at, correct in rows.all():
-            found[(student, concept)].append(Outcome(attempt_id, attempted_at, correct))
-    return found
-
-
-_UPSERT_MASTERY = text("""
-INSERT INTO adaptive.concept_mastery AS m (id, student_id, concept_id, mastery, attempts_count,
-    correct_count, last_practiced_at)
-SELECT gen_random_uuid(), r.s, r.c, r.mastery, r.attempts, r.correct, r.last
-FROM unnest(CAST(:students AS uuid[]), CAST(:concepts AS uuid[]), CAST(:mastery AS float8[]),
-            CAST(:attempts AS integer[]), CAST(:correct AS integer[]),
-            CAST(:last AS timestamptz[])) AS r(s, c, mastery, attempts, correct, last)
-ON CONFLICT (student_id, concept_id) DO UPDATE SET
-    mastery = EXCLUDED.mastery, attempts_count = EXCLUDED.attempts_count,
-    correct_count = EXCLUDED.correct_count, last_practiced_at = EXCLUDED.last_practiced_at,
-    updated_at = now()
-WHERE (m.mastery, m.attempts_count, m.correct_count, m.last_practiced_at)
-      IS DISTINCT FROM (EXCLUDED.mastery, EXCLUDED.attempts_count, EXCLUDED.correct_count,
-                        EXCLUDED.last_practiced_at)
-""")
-
-
-async def save_mastery(
-    db: AsyncSession, estimates: dict[tuple[uuid.UUID, uuid.UUID], MasteryEstimate]
-) -> None:
-    if not estimates:
-        return
-    pairs = sorted(estimates)
-    await db.execute(
-        _UPSERT_MASTERY,
-        {
-            "students": [s for s, _ in pairs],
-            "concepts": [c for _, c in pairs],
-            "mastery": [estimates[p].mastery for p in pairs],
-            "attempts": [estimates[p].attempts_count for p in pairs],
-            "correct": [estimates[p].correct_count for p in pairs],
-            "last": [estimates[p].last_practiced_at for p in pairs],
-        },
-    )
-
-
 # ---- the device register -------------------------------------------------------------------
 
 
@@ -448,13 +379,11 @@ __all__ = [
     "insert_plan_events",
     "ledger_owners",
     "lock_change_log",
-    "outcomes_for",
     "plan_owners",
     "profile_for_update",
     "record_pull",
     "record_push",
     "register_operations",
-    "save_mastery",
     "settle_operations",
     "student_account",
     "update_profile",

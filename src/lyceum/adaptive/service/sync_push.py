@@ -11,8 +11,10 @@ One transaction per push (the edge commits), in this order:
    sentence, the others go on;
 4. apply the rest in bulk — attempts and plan events are inserted if their id is new (an id
    already stored with the same content is a duplicate; with other content, a rejection),
-   profile fields merge last-writer-wins by clock — then recompute the mastery of every
-   (student, concept) that gained an attempt, from all its attempts;
+   profile fields merge last-writer-wins by clock — then update the mastery of every
+   (student, concept) that gained an attempt (`service/tracing.py`: one knowledge-tracing
+   step per new attempt, or a replay of the pair's history when an attempt arrives older
+   than the newest the server holds), and queue the student's replan if anything applied;
 5. settle the ledger (completed or failed, with the reason).
 
 Should the database refuse the bulk statement (a constraint the checks did not foresee), the
@@ -31,8 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.adaptive import schemas
 from lyceum.adaptive.enums import SyncOperationKind, UserRole
-from lyceum.adaptive.mastery import estimate_mastery
+from lyceum.adaptive.mastery.bkt import Observation
 from lyceum.adaptive.repository import sync as ledger
+from lyceum.adaptive.repository.mastery import Pair
+from lyceum.adaptive.service import replanning, tracing
 from lyceum.adaptive.sync import (
     AttemptPayload,
     FieldWrite,
@@ -55,7 +59,10 @@ class _Batch:
 
     reasons: dict[uuid.UUID, str | None] = field(default_factory=dict)
     duplicates: set[uuid.UUID] = field(default_factory=set)
-    touched: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
+    # The attempts inserted, by (student, concept): what mastery is updated from.
+    touched: dict[Pair, list[Observation]] = field(default_factory=dict)
+    # Whether a profile field changed (the plan is redone).
+    profile_changed: bool = False
 
 
 async def push(
@@ -119,11 +126,9 @@ async def push(
             except IntegrityError as exc:
                 batch.reasons[op_id] = f"the database refused it: {_constraint(exc)}"
 
-    estimates = {
-        pair: estimate_mastery(outcomes)
-        for pair, outcomes in (await ledger.outcomes_for(db, batch.touched)).items()
-    }
-    await ledger.save_mastery(db, estimates)
+    await tracing.record_attempts(db, batch.touched)
+    if batch.touched or batch.profile_changed:
+        await replanning.request_replan(db, student_id)
     settled = [(op_id, batch.reasons.get(op_id)) for op_id in unique if op_id in to_process]
     await ledger.settle_operations(db, settled)
     for op_id, reason in settled:
@@ -216,8 +221,14 @@ async def _apply_attempts(
             )
         )
     inserted = await ledger.insert_attempts(db, rows)
-    for attempt_id in inserted:
-        batch.touched.add((attempts[by_attempt[attempt_id]].student_id, concept_of[attempt_id]))
+    for row in rows:
+        if row.id in inserted:
+            pair = (row.student_id, concept_of[row.id])
+            facts = questions[row.question_id]
+            observation = Observation(
+                row.id, row.attempted_at, row.is_correct, facts.kind, facts.answer_offset
+            )
+            batch.touched.setdefault(pair, []).append(observation)
     stored = await ledger.existing_attempts(db, set(by_attempt) - inserted)
     for attempt_id, (student, question_id, answer, attempted_at) in stored.items():
         op_id = by_attempt[attempt_id]
@@ -284,6 +295,8 @@ async def _apply_profile(
     changed, new_clocks = merge_profile_fields(current, clocks, writes)
     if new_clocks != clocks:
         await ledger.update_profile(db, profile_id, changed, new_clocks)
+    if changed:
+        batch.profile_changed = True
 
 
 __all__ = ["push"]

@@ -183,6 +183,11 @@ def run_attempts(
         "initial": learning.sigmoid(theta0),
         "final": final,
         "count": count,
+        # The latent state itself (last practice in days since `start`), for simulating the
+        # students forward from the end of the window (the plan evaluation).
+        "theta": theta,
+        "floor": floor,
+        "last": last,
     }
 
 

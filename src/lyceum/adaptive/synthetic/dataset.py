@@ -13,7 +13,7 @@ Deterministic: each purpose draws from its own generator, `default_rng([seed, pu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,6 +56,21 @@ class AttemptColumns:
 
 
 @dataclass(frozen=True)
+class LatentState:
+    """The generator's latent model at the end of the window, per (student, concept): θ, its
+    floor, the last practice (days since the window's start) and the practice count; per
+    student: the learning-rate multiplier and the forgetting time constant. Enough to carry
+    the students forward with `learning` (the plan evaluation)."""
+
+    theta: npt.NDArray[np.float64]
+    floor: npt.NDArray[np.float64]
+    last_days: npt.NDArray[np.float64]
+    count: npt.NDArray[np.float64]
+    learning_rate: npt.NDArray[np.float64]
+    forgetting_days: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
 class GroundTruth:
     """True (latent) mastery, never shown to the product."""
 
@@ -70,6 +85,7 @@ class GroundTruth:
     initial_mastery: npt.NDArray[np.float64]
     final_mastery: npt.NDArray[np.float64]
     practice_count: npt.NDArray[np.int64]
+    latent: LatentState | None = field(default=None, repr=False)
 
     def final_rows(self) -> list[dict[str, Any]]:
         return [
@@ -190,6 +206,14 @@ def simulate(
         initial_mastery=mastery["initial"],
         final_mastery=mastery["final"],
         practice_count=mastery["count"].astype(np.int64),
+        latent=LatentState(
+            theta=mastery["theta"],
+            floor=mastery["floor"],
+            last_days=mastery["last"],
+            count=mastery["count"],
+            learning_rate=cohort.learning_rate,
+            forgetting_days=cohort.forgetting_days,
+        ),
     )
     return AdaptiveHistory(
         scale=scale,
