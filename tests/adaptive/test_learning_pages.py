@@ -30,6 +30,7 @@ from lyceum.adaptive.models import (
     QuestionAttempt,
     StudentProfile,
     StudyPlan,
+    StudyPlanEvent,
     SyncDevice,
     SyncOperation,
 )
@@ -305,6 +306,37 @@ async def test_make_my_plan_now_saves_a_plan_from_the_profile_as_it_is(
     page = await client.get("/adaptive/plan?planned=1", headers=headers(student))
     assert f'data-plan="{plan.id}"' in page.text
     assert "Make my plan now" not in page.text
+
+
+async def test_mark_done_records_todays_item_and_the_plan_shows_it_done(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    world = await build_pages_world(db_session)
+    student = world.students[1]
+    await client.post("/adaptive/plan/replan", headers=headers(student))
+    page = await client.get("/adaptive/plan", headers=headers(student))
+    today = datetime.now(UTC).date().isoformat()
+    codes = re.findall(r'name="concept_code" value="([^"]+)"', page.text)
+    assert codes, "today's items each have a Mark done button"
+    done = await client.post(
+        "/adaptive/plan/done",
+        headers=headers(student),
+        data={"day": today, "concept_code": codes[0]},
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/adaptive/plan?done=1"
+    page = await client.get("/adaptive/plan?done=1", headers=headers(student))
+    assert "Marked done." in page.text
+    assert codes[0] not in re.findall(r'name="concept_code" value="([^"]+)"', page.text)
+    assert re.search(rf'<li class="done" data-concept="{re.escape(codes[0])}"', page.text)
+    events = await db_session.scalar(
+        select(func.count()).where(StudyPlanEvent.student_id == student.id)
+    )
+    assert events == 1
+    # An item not in today's plan is refused with a sentence, and nothing is recorded.
+    refused = await client.post(
+        "/adaptive/plan/done", headers=headers(student), data={"day": today, "concept_code": "X"}
+    )
+    assert refused.status_code == 422 and "the plan has no X" in refused.text
 
 
 def test_the_map_puts_each_topic_below_its_prerequisites_and_keeps_boxes_apart() -> None:

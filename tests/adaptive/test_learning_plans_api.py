@@ -10,15 +10,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lyceum.adaptive.enums import StudyPlanStatus
+from lyceum.adaptive.enums import PlanEventKind, StudyPlanStatus
 from lyceum.adaptive.mastery import bkt
 from lyceum.adaptive.models import (
     Class,
     StudentProfile,
     StudyPlan,
+    StudyPlanEvent,
 )
 from lyceum.adaptive.sync import Clock
 from tests.adaptive.learning_api_world import (
@@ -128,6 +129,52 @@ async def test_the_plans_progress_comes_from_the_devices_plan_events(
     assert progress["skipped_items"] == (1 if rest else 0)
     assert progress["planned_minutes"] == sum(d["minutes"] for d in seen["days"])
     assert progress["minutes_due_by_today"] == today["minutes"]
+
+
+async def test_the_student_marks_an_item_done_online_and_devices_pull_it(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    world = await build_world(db_session, students=2)
+    await set_exam(db_session, world)
+    student, other = world.students
+    url, headers = student_url(student, "plan"), student_headers(student)
+    plan = (await client.post(url, headers=headers)).json()
+    first = plan["today"]["items"][0]
+    body = {
+        "kind": "completed",
+        "day": plan["today"]["date"],
+        "concept_code": first["concept_code"],
+    }
+    marked = await client.post(f"{url}/progress", headers=headers, json=body)
+    assert marked.status_code == 200, marked.text
+    day = marked.json()["today"]
+    assert day["items"][0]["done"] is True and day["completed_minutes"] == first["minutes"]
+    rows = (
+        await db_session.execute(
+            select(StudyPlanEvent.device_id, StudyPlanEvent.minutes, StudyPlanEvent.kind).where(
+                StudyPlanEvent.student_id == student.id
+            )
+        )
+    ).all()
+    assert rows == [("web", first["minutes"], PlanEventKind.COMPLETED)]
+    # The student's devices pull the event like one a device recorded.
+    pulled = await client.get(
+        f"{BASE}/sync/pull", headers=headers, params={"device_id": "phone-9", "cursor": 0}
+    )
+    kinds = [c["entity_type"] for c in pulled.json()["changes"]]
+    assert "study_plan_event" in kinds
+    # Not in the plan: a sentence, nothing written. Another student (or a teacher): refused.
+    wrong = await client.post(f"{url}/progress", headers=headers,
+                              json={**body, "concept_code": "NOPE"})  # fmt: skip
+    assert wrong.status_code == 422 and "has no NOPE" in wrong.json()["error"]["message"]
+    theirs = await client.post(f"{url}/progress", headers=student_headers(other), json=body)
+    assert theirs.status_code == 403
+    extra = await client.post(f"{url}/progress", headers=headers, json={**body, "x": 1})
+    assert extra.status_code == 422
+    count = await db_session.scalar(
+        select(func.count()).where(StudyPlanEvent.student_id == student.id)
+    )
+    assert count == 1
 
 
 async def test_a_profile_change_is_stamped_like_a_device_write(

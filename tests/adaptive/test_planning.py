@@ -1,10 +1,9 @@
 """Study plans (pure, no database): the hours, the prerequisite order, expected marks against
-the weightage-only plan, explanations, determinism, speed; the concept graph from topic rows."""
+the weightage-only plan, explanations, determinism; the concept graph from topic rows."""
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -169,18 +168,14 @@ def grade_request(grade: int, hours: float) -> PlanRequest:
                        concepts=concepts)  # fmt: skip
 
 
-def test_one_students_plan_for_a_whole_grade_takes_under_half_a_second() -> None:
+def test_a_whole_grades_plan_is_solved_by_the_milp_and_beats_the_weightage_only_plan() -> None:
+    # Its speed is measured by `benchmarks/adaptive_decisions.py` (plan one student), not here.
     for grade, hours in ((10, 6.0), (12, 6.0), (12, 20.0)):
         req = grade_request(grade, hours)
         assert len(req.concepts) > 50
-        timings = []
-        for _ in range(3):
-            started = time.perf_counter()
-            plan = make_plan(req)
-            timings.append(time.perf_counter() - started)
-        assert sorted(timings)[1] < 0.5, timings
+        plan = make_plan(req)
         assert plan.method.startswith(METHOD) and plan.expected_marks >= plan.baseline_marks
-        assert len(plan.method) <= 80  # study_plans.method is a varchar(80)
+        assert len(plan.method) <= 200  # study_plans.method is a varchar(200)
 
 
 def test_concept_prerequisites_from_topic_rows_reproduce_the_synthetic_graph() -> None:

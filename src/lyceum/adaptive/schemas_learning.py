@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from lyceum.adaptive.enums import PlanEventKind
 from lyceum.adaptive.schemas import DeviceId
 from lyceum.core.request import FROM_JSON_TEXT, RequestBody
 from lyceum.core.timestamps import BodyTimestamp
@@ -187,6 +188,18 @@ class ProfileUpdate(RequestBody):
     exam_date: Annotated[date, FROM_JSON_TEXT] | None = None
     available_hours_per_week: Annotated[float, Field(ge=0, le=168)] | None = None
     target_marks: Annotated[float, Field(ge=0, le=100)] | None = None
+
+
+class PlanProgressUpdate(RequestBody):
+    """A step of the active plan done, started or skipped: one item (`concept_code`), or the
+    whole day when it is left out. Appended to the plan's progress, as a device's would be."""
+
+    kind: Annotated[PlanEventKind, FROM_JSON_TEXT]
+    day: Annotated[date, FROM_JSON_TEXT]
+    concept_code: Annotated[str, Field(min_length=1, max_length=50)] | None = None
+    minutes: Annotated[int, Field(ge=0, le=1440)] | None = Field(
+        default=None, description="Minutes spent (default: the minutes planned for it)."
+    )
 
 
 # ---- classes -----------------------------------------------------------------------------

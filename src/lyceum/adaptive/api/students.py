@@ -111,6 +111,18 @@ def router() -> APIRouter:
         await check_access(db, reader(principal), student_id)
         return await plans.replan(db, student_id, datetime.now(UTC))
 
+    @api.post("/plan/progress", response_model=schemas.PlanView)
+    async def record_progress(
+        student_id: uuid.UUID,
+        body: schemas.PlanProgressUpdate,
+        principal: Student,
+        db: AdaptiveSession,
+    ) -> schemas.PlanView:
+        """Mark an item of the active plan (or a whole day, without `concept_code`) done,
+        started or skipped; progress is append-only and the last mark of an item counts."""
+        await check_access(db, Reader.student(account_id(principal)), student_id)
+        return await plans.record_progress(db, student_id, body, datetime.now(UTC))
+
     @api.get("/profile", response_model=schemas.LearnerProfile)
     async def get_profile(
         student_id: uuid.UUID, principal: Member, db: AdaptiveSession

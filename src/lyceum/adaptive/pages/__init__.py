@@ -38,6 +38,7 @@ def router() -> APIRouter:
         ("/plan", learning.plan_page, get, "adaptive_plan"),
         ("/plan/profile", learning.profile_form, post, "adaptive_profile"),
         ("/plan/replan", learning.replan_form, post, "adaptive_replan"),
+        ("/plan/done", learning.done_form, post, "adaptive_plan_done"),
         ("/practice", practice.practice_page, get, "adaptive_practice"),
         ("/practice", practice.answer_form, post, "adaptive_answer"),
         ("/my-sync", sync.my_sync_page, get, "adaptive_my_sync"),

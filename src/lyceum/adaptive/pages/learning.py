@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lyceum.adaptive import schemas_learning as learning
-from lyceum.adaptive.enums import STUDENT_ROLE
+from lyceum.adaptive.enums import STUDENT_ROLE, PlanEventKind
 from lyceum.adaptive.pages import views
 from lyceum.adaptive.pages.common import (
     FORMATTERS,
@@ -34,7 +34,7 @@ from lyceum.adaptive.pages.common import (
 from lyceum.adaptive.service import classes, plans
 from lyceum.adaptive.service import graph as graph_service
 from lyceum.adaptive.service import mastery as mastery_service
-from lyceum.core.errors import InvalidInput
+from lyceum.core.errors import InvalidInput, NotFound
 from lyceum.core.pages import render
 from lyceum.core.principal import Principal
 
@@ -148,6 +148,8 @@ async def plan_page(request: Request, person: Student, db: AdaptiveSession) -> H
         notice = "Saved: your plan is made from your exam date, your hours and what you know now."
     elif request.query_params.get("planned"):
         notice = "Your plan was made again from your latest answers."
+    elif request.query_params.get("done"):
+        notice = "Marked done."
     return await _plan_response(request, person, db, notice=notice)
 
 
@@ -216,4 +218,29 @@ async def replan_form(request: Request, person: Student, db: AdaptiveSession) ->
     return RedirectResponse("/adaptive/plan?planned=1", status_code=303)
 
 
-__all__ = ["home_page", "mastery_page", "plan_page", "profile_form", "replan_form"]
+async def done_form(request: Request, person: Student, db: AdaptiveSession) -> Response:
+    """Mark one of today's items done (a progress event on the active plan, as a device
+    records one); the plan page shows it done."""
+    form = await checked_form(request)
+    me = account_id(person)
+    now = datetime.now(UTC)
+    try:
+        update = learning.PlanProgressUpdate.model_validate(
+            {
+                "kind": PlanEventKind.COMPLETED.value,
+                "day": field(form, "day"),
+                "concept_code": field(form, "concept_code") or None,
+            }
+        )
+    except ValidationError:
+        return await _plan_response(
+            request, person, db, error="that item is not in your plan", status_code=422
+        )
+    try:
+        await plans.record_progress(db, me, update, now)
+    except (InvalidInput, NotFound) as exc:
+        return await _plan_response(request, person, db, error=exc.message, status_code=422)
+    return RedirectResponse("/adaptive/plan?done=1", status_code=303)
+
+
+__all__ = ["done_form", "home_page", "mastery_page", "plan_page", "profile_form", "replan_form"]

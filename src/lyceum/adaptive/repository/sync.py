@@ -242,7 +242,8 @@ class PlanEventRow:
     minutes: int
     occurred_at: datetime
     device_id: str
-    sync_operation_id: uuid.UUID
+    # None for progress recorded online (the web page, the API).
+    sync_operation_id: uuid.UUID | None
 
 
 _INSERT_PLAN_EVENTS = text("""

@@ -46,6 +46,8 @@ class Reader:
         return cls("admin", account_id)
 
 
+# The device id of what is recorded online (the web pages, the API) rather than synced.
+WEB_DEVICE = "web"
 NO_SUCH_STUDENT = "no student with this id"
 
 
@@ -120,4 +122,4 @@ async def load_learner(db: AsyncSession, student: ProfileRow) -> Learner:
     return Learner(student, graph, concepts, by_code, stored)
 
 
-__all__ = ["NO_SUCH_STUDENT", "Learner", "Reader", "check_access", "load_learner"]
+__all__ = ["NO_SUCH_STUDENT", "WEB_DEVICE", "Learner", "Reader", "check_access", "load_learner"]

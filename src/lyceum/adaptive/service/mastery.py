@@ -38,12 +38,11 @@ from lyceum.adaptive.schemas_learning import (
     TopicMastery,
 )
 from lyceum.adaptive.service import plans, replanning, tracing
-from lyceum.adaptive.service.learner import NO_SUCH_STUDENT, Learner, load_learner
+from lyceum.adaptive.service.learner import NO_SUCH_STUDENT, WEB_DEVICE, Learner, load_learner
 from lyceum.adaptive.sync import answers_match
 from lyceum.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from lyceum.core.ids import uuid7
 
-WEB_DEVICE = "web"
 # A client's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
 RECENT_ANSWERS = 50
@@ -291,4 +290,4 @@ async def next_question(
     )
 
 
-__all__ = ["WEB_DEVICE", "build_map", "mastery_map", "next_question", "status_of", "submit_attempt"]
+__all__ = ["build_map", "mastery_map", "next_question", "status_of", "submit_attempt"]

@@ -29,15 +29,17 @@ from lyceum.adaptive.schemas_learning import (
     PlanDay,
     PlanItemView,
     PlanProgress,
+    PlanProgressUpdate,
     PlanView,
     ProfileUpdate,
 )
 from lyceum.adaptive.service import replanning
-from lyceum.adaptive.service.learner import NO_SUCH_STUDENT, load_learner
+from lyceum.adaptive.service.learner import NO_SUCH_STUDENT, WEB_DEVICE, load_learner
 from lyceum.adaptive.sync import FieldWrite, HybridClock, merge_profile_fields
 from lyceum.adaptive.sync.clock import Clock
 from lyceum.adaptive.sync.merge import DEVICE_FIELDS
 from lyceum.core.errors import InvalidInput, NotFound
+from lyceum.core.ids import uuid7
 
 # The node of the server's own stamps: stamps order by time and counter first, the node only
 # breaks an exact tie.
@@ -124,6 +126,43 @@ def plan_view(
             minutes_due_by_today=sum(d.minutes for d in days if d.date <= today),
         ),
     )
+
+
+async def record_progress(
+    db: AsyncSession, student_id: uuid.UUID, body: PlanProgressUpdate, now: datetime
+) -> PlanView:
+    """Append a progress event to the student's active plan (the web's "done" button; a
+    device appends the same rows through the sync) and return the plan with it."""
+    profile = await _profile(db, student_id)
+    plan = await plan_repository.active_plan(db, student_id)
+    if plan is None:
+        raise NotFound("this student has no study plan yet: there is nothing to mark")
+    day = next((e for e in plan.schedule if e["date"] == body.day.isoformat()), None)
+    if day is None:
+        raise InvalidInput(f"the plan has nothing on {body.day.isoformat()}")
+    items = day.get("items") or []
+    if body.concept_code is None:
+        planned = int(day.get("minutes", 0))
+    else:
+        item = next((i for i in items if i["concept_code"] == body.concept_code), None)
+        if item is None:
+            raise InvalidInput(f"the plan has no {body.concept_code} on {body.day.isoformat()}")
+        planned = int(item["minutes"])
+    # The change log's trigger on study_plan_events takes its lock: take it first, as a push.
+    await ledger.lock_change_log(db)
+    await ledger.insert_plan_events(
+        db,
+        [
+            ledger.PlanEventRow(
+                id=uuid7(), plan_id=plan.id, student_id=student_id, kind=body.kind.value,
+                day=body.day, concept_code=body.concept_code,
+                minutes=planned if body.minutes is None else body.minutes,
+                occurred_at=now, device_id=WEB_DEVICE, sync_operation_id=None,
+            )
+        ],
+    )  # fmt: skip
+    events = await plan_repository.plan_events(db, plan.id)
+    return plan_view(plan, events, now.date(), profile.target_marks)
 
 
 async def current_plan(db: AsyncSession, student_id: uuid.UUID, today: date) -> PlanView | None:
