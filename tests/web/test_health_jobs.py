@@ -55,7 +55,13 @@ async def test_health_shows_queue_depth_and_the_oldest_wait(
     assert response.status_code == 200
     jobs = response.json()["jobs"]
     assert jobs["queue_depth"] == before["queue_depth"] + 2
-    assert 120 <= jobs["oldest_waiting_seconds"] < 600
+    # Jobs other tests on this database left waiting (a push queues its student's replan)
+    # may be older than ours; then they stay the oldest.
+    earlier = before["oldest_waiting_seconds"]
+    if earlier is None or earlier < 120:
+        assert 120 <= jobs["oldest_waiting_seconds"] < 600
+    else:
+        assert earlier <= jobs["oldest_waiting_seconds"] < earlier + 600
 
 
 async def test_an_unreadable_queue_leaves_health_200_with_nulls(
