@@ -66,6 +66,7 @@ from lyceum.adaptive.models import (
     User,
 )
 from lyceum.adaptive.offline import AttemptInput
+from lyceum.adaptive.service.replanning import REPLAN_JOB
 from lyceum.adaptive.sync import Clock
 from lyceum.core.ids import uuid7
 from tests.adaptive.faulty_network import Fault, FaultyNetwork, Killed, KillSwitch
@@ -498,6 +499,14 @@ async def fault_world(engine: AsyncEngine) -> AsyncIterator[World]:
     async with engine.begin() as connection:
         await connection.execute(text("SET LOCAL lock_timeout = '10s'"))
         await connection.execute(text(TRUNCATE_ALL))
+        # The replans its pushes queued (no worker runs here): not left for later tests.
+        await connection.execute(
+            text(
+                "DELETE FROM lyceum.procrastinate_jobs"
+                " WHERE task_name = :task AND status = 'todo'"
+            ),
+            {"task": REPLAN_JOB},
+        )
 
 
 async def _template(app: FastAPI, world: World, path: Path) -> None:
