@@ -502,8 +502,7 @@ async def fault_world(engine: AsyncEngine) -> AsyncIterator[World]:
         # The replans its pushes queued (no worker runs here): not left for later tests.
         await connection.execute(
             text(
-                "DELETE FROM lyceum.procrastinate_jobs"
-                " WHERE task_name = :task AND status = 'todo'"
+                "DELETE FROM lyceum.procrastinate_jobs WHERE task_name = :task AND status = 'todo'"
             ),
             {"task": REPLAN_JOB},
         )
